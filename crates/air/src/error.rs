@@ -1,0 +1,9 @@
+//! The crate's error type.
+
+/// Errors of parsing, validation, decoding and limits.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    #[error("{0}")]
+    Decode(String),
+}

@@ -1,0 +1,5 @@
+//! `weft`: the command-line tool for Weft developers and providers.
+
+fn main() {
+    println!("weft");
+}

@@ -1,0 +1,151 @@
+//! Ed25519 key pairs, public keys and signatures.
+
+use std::fmt;
+
+use ed25519_dalek::{Signer, Verifier};
+
+use crate::PeerId;
+
+/// A peer's secret signing key together with its public half.
+#[derive(Clone)]
+pub struct KeyPair {
+    signing: ed25519_dalek::SigningKey,
+}
+
+impl KeyPair {
+    /// A fresh key pair from the operating system's randomness.
+    pub fn generate() -> Self {
+        let mut seed = [0u8; 32];
+        rand::RngCore::fill_bytes(&mut rand::rngs::OsRng, &mut seed);
+        Self::from_seed(seed)
+    }
+
+    /// The key pair whose secret key is `seed` (deterministic: same seed, same keys).
+    pub fn from_seed(seed: [u8; 32]) -> Self {
+        Self {
+            signing: ed25519_dalek::SigningKey::from_bytes(&seed),
+        }
+    }
+
+    /// The 32-byte secret seed, for storing the key pair.
+    pub fn seed(&self) -> [u8; 32] {
+        self.signing.to_bytes()
+    }
+
+    pub fn public_key(&self) -> PublicKey {
+        PublicKey(self.signing.verifying_key())
+    }
+
+    pub fn peer_id(&self) -> PeerId {
+        PeerId::from_public_key(self.public_key())
+    }
+
+    /// Signs `message`. Ed25519 signing is deterministic.
+    pub fn sign(&self, message: &[u8]) -> Signature {
+        Signature(self.signing.sign(message).to_bytes())
+    }
+}
+
+impl fmt::Debug for KeyPair {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // Never print the secret.
+        f.debug_struct("KeyPair")
+            .field("peer_id", &self.peer_id())
+            .finish_non_exhaustive()
+    }
+}
+
+/// An ed25519 public key.
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
+pub struct PublicKey(ed25519_dalek::VerifyingKey);
+
+impl PublicKey {
+    /// Parses 32 raw bytes; fails for bytes that are not a point on the curve.
+    pub fn from_bytes(bytes: &[u8; 32]) -> Result<Self, SignatureError> {
+        ed25519_dalek::VerifyingKey::from_bytes(bytes)
+            .map(Self)
+            .map_err(|_| SignatureError::BadPublicKey)
+    }
+
+    pub fn to_bytes(&self) -> [u8; 32] {
+        self.0.to_bytes()
+    }
+
+    /// Checks that `signature` was made over `message` by this key's secret half.
+    pub fn verify(&self, message: &[u8], signature: &Signature) -> Result<(), SignatureError> {
+        let signature = ed25519_dalek::Signature::from_bytes(&signature.0);
+        self.0
+            .verify(message, &signature)
+            .map_err(|_| SignatureError::Invalid)
+    }
+}
+
+impl fmt::Debug for PublicKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "PublicKey({})",
+            bs58::encode(self.to_bytes()).into_string()
+        )
+    }
+}
+
+/// A 64-byte ed25519 signature.
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Signature(pub [u8; 64]);
+
+impl Signature {
+    pub fn to_bytes(&self) -> [u8; 64] {
+        self.0
+    }
+}
+
+impl fmt::Debug for Signature {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Signature({})", bs58::encode(self.0).into_string())
+    }
+}
+
+/// Why a key or a signature was not accepted.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum SignatureError {
+    #[error("the public key is not a valid ed25519 point")]
+    BadPublicKey,
+    #[error("the signature does not match the message and the public key")]
+    Invalid,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn signature_checks_message_and_key() {
+        let a = KeyPair::from_seed([1; 32]);
+        let b = KeyPair::from_seed([2; 32]);
+        let sig = a.sign(b"hello");
+        assert!(a.public_key().verify(b"hello", &sig).is_ok());
+        assert_eq!(
+            a.public_key().verify(b"hellO", &sig),
+            Err(SignatureError::Invalid)
+        );
+        assert_eq!(
+            b.public_key().verify(b"hello", &sig),
+            Err(SignatureError::Invalid)
+        );
+    }
+
+    #[test]
+    fn seed_roundtrips() {
+        let a = KeyPair::generate();
+        assert_eq!(KeyPair::from_seed(a.seed()).peer_id(), a.peer_id());
+    }
+
+    #[test]
+    fn debug_hides_secret() {
+        let a = KeyPair::from_seed([9; 32]);
+        let text = format!("{a:?}");
+        assert!(!text.contains(&bs58::encode([9u8; 32]).into_string()));
+    }
+}
