@@ -257,3 +257,78 @@ impl From<&str> for Name {
         Self(text.to_owned())
     }
 }
+
+impl Instr {
+    /// The nested instructions, in source order.
+    pub fn children(&self) -> impl Iterator<Item = &Instr> {
+        let (first, second): (Option<&Instr>, Option<&Instr>) = match &self.kind {
+            InstrKind::Seq(a, b) | InstrKind::Par(a, b) | InstrKind::Xor(a, b) => {
+                (Some(a), Some(b))
+            }
+            InstrKind::Match(m) => (Some(&m.body), None),
+            InstrKind::Fold(fold) => (Some(&fold.body), fold.last.as_ref()),
+            InstrKind::New(new) => (Some(&new.body), None),
+            InstrKind::Call(_)
+            | InstrKind::Next(_)
+            | InstrKind::Ap(_)
+            | InstrKind::Canon(_)
+            | InstrKind::Fail(_)
+            | InstrKind::Null
+            | InstrKind::Never => (None, None),
+        };
+        first.into_iter().chain(second)
+    }
+
+    /// Equality ignoring spans: same instructions, operands and node ids.
+    /// Walks both trees with an explicit stack, so depth costs no native stack.
+    pub fn same_shape(&self, other: &Instr) -> bool {
+        let mut stack = vec![(self, other)];
+        while let Some((a, b)) = stack.pop() {
+            if a.id != b.id || !a.kind.same_head(&b.kind) {
+                return false;
+            }
+            let (mut left, mut right) = (a.children(), b.children());
+            loop {
+                match (left.next(), right.next()) {
+                    (Some(x), Some(y)) => stack.push((x, y)),
+                    (None, None) => break,
+                    _ => return false,
+                }
+            }
+        }
+        true
+    }
+}
+
+impl InstrKind {
+    /// Equality of everything but the nested instructions.
+    fn same_head(&self, other: &InstrKind) -> bool {
+        use InstrKind as K;
+        match (self, other) {
+            (K::Call(a), K::Call(b)) => a == b,
+            (K::Seq(..), K::Seq(..)) | (K::Par(..), K::Par(..)) | (K::Xor(..), K::Xor(..)) => true,
+            (K::Match(a), K::Match(b)) => {
+                a.left == b.left && a.right == b.right && a.negated == b.negated
+            }
+            (K::Fold(a), K::Fold(b)) => {
+                a.iterable == b.iterable
+                    && a.iterator == b.iterator
+                    && a.last.is_some() == b.last.is_some()
+            }
+            (K::Next(a), K::Next(b)) => a == b,
+            (K::New(a), K::New(b)) => a.var == b.var,
+            (K::Ap(a), K::Ap(b)) => a == b,
+            (K::Canon(a), K::Canon(b)) => a == b,
+            (K::Fail(a), K::Fail(b)) => a == b,
+            (K::Null, K::Null) | (K::Never, K::Never) => true,
+            _ => false,
+        }
+    }
+}
+
+impl Script {
+    /// Equality ignoring spans (see [`Instr::same_shape`]).
+    pub fn same_shape(&self, other: &Script) -> bool {
+        self.node_count == other.node_count && self.root.same_shape(&other.root)
+    }
+}

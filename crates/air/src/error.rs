@@ -6,4 +6,7 @@
 pub enum Error {
     #[error("{0}")]
     Decode(String),
+    /// A script that does not parse or does not validate.
+    #[error(transparent)]
+    Parse(#[from] crate::ParseError),
 }

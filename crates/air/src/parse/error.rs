@@ -1,0 +1,96 @@
+//! A located parse or validation error, rendered like a compiler diagnostic.
+
+use std::fmt;
+use std::ops::Range;
+
+use crate::Span;
+
+/// What is wrong with a script and where.
+///
+/// `Display` renders the message, the position and the offending source line
+/// with carets under the offending token:
+///
+/// ```text
+/// error: expected an instruction keyword (call, seq, ...), found `foo`
+///  --> line 2, column 3
+///   |
+/// 2 |  (foo)
+///   |   ^^^
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ParseError {
+    /// What was found and what was expected instead.
+    pub message: String,
+    /// 1-based line of the offending token.
+    pub line: u32,
+    /// 1-based column of the offending token, in chars.
+    pub column: u32,
+    /// Byte range of the offending token in the source.
+    pub span: Span,
+    /// The source line holding the token (tabs shown as spaces, so carets line up).
+    source_line: String,
+    /// Number of carets: the token's length in chars on its line, at least one.
+    caret_len: u32,
+}
+
+impl ParseError {
+    /// Locates `message` at the bytes `range` of `source`. `range` may extend one
+    /// byte past the end (an error at the end of the script).
+    pub(crate) fn new(source: &str, range: Range<usize>, message: String) -> Self {
+        let start = range.start.min(source.len());
+        let end = range.end.clamp(start, source.len());
+        let line_start = source[..start].rfind('\n').map_or(0, |i| i + 1);
+        let line_end = source[start..]
+            .find('\n')
+            .map_or(source.len(), |i| start + i);
+        let line = source[..start].bytes().filter(|&b| b == b'\n').count() + 1;
+        let column = source[line_start..start].chars().count() + 1;
+        let token_end = end.min(line_end);
+        let caret_len = source[start..token_end].chars().count().max(1);
+        let source_line = source[line_start..line_end]
+            .trim_end_matches('\r')
+            .replace('\t', " ");
+        Self {
+            message,
+            line: saturate(line),
+            column: saturate(column),
+            span: Span {
+                start: saturate(start),
+                end: saturate(end),
+            },
+            source_line,
+            caret_len: saturate(caret_len),
+        }
+    }
+}
+
+/// 1-based line and column (in chars) of byte `pos` in `source`.
+pub(crate) fn line_col(source: &str, pos: usize) -> (u32, u32) {
+    let pos = pos.min(source.len());
+    let line_start = source[..pos].rfind('\n').map_or(0, |i| i + 1);
+    let line = source[..pos].bytes().filter(|&b| b == b'\n').count() + 1;
+    let column = source[line_start..pos].chars().count() + 1;
+    (saturate(line), saturate(column))
+}
+
+fn saturate(n: usize) -> u32 {
+    u32::try_from(n).unwrap_or(u32::MAX)
+}
+
+impl fmt::Display for ParseError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let gutter = " ".repeat(self.line.to_string().len());
+        writeln!(f, "error: {}", self.message)?;
+        writeln!(f, "{gutter}--> line {}, column {}", self.line, self.column)?;
+        writeln!(f, "{gutter} |")?;
+        writeln!(f, "{} | {}", self.line, self.source_line)?;
+        write!(
+            f,
+            "{gutter} | {}{}",
+            " ".repeat(self.column as usize - 1),
+            "^".repeat(self.caret_len as usize)
+        )
+    }
+}
+
+impl std::error::Error for ParseError {}

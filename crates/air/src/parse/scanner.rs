@@ -1,0 +1,128 @@
+//! A cursor over the script's bytes: whitespace, comments, names and the
+//! "what did we find here" text that error messages quote.
+
+use super::ParseError;
+
+pub(crate) struct Scanner<'s> {
+    pub(crate) src: &'s str,
+    bytes: &'s [u8],
+    pub(crate) pos: usize,
+}
+
+/// Bytes that may appear in a name or a lens field.
+pub(crate) fn is_name_byte(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || b == b'_' || b == b'-'
+}
+
+/// Bytes that end a value: whitespace, brackets, a quote or a comment.
+pub(crate) fn is_delimiter(b: u8) -> bool {
+    matches!(
+        b,
+        b' ' | b'\t' | b'\r' | b'\n' | b'(' | b')' | b'[' | b']' | b'"' | b';'
+    )
+}
+
+impl<'s> Scanner<'s> {
+    pub(crate) fn new(src: &'s str) -> Self {
+        Self {
+            src,
+            bytes: src.as_bytes(),
+            pos: 0,
+        }
+    }
+
+    pub(crate) fn peek(&self) -> Option<u8> {
+        self.bytes.get(self.pos).copied()
+    }
+
+    pub(crate) fn peek_at(&self, offset: usize) -> Option<u8> {
+        self.bytes.get(self.pos + offset).copied()
+    }
+
+    pub(crate) fn at_end(&self) -> bool {
+        self.pos >= self.bytes.len()
+    }
+
+    pub(crate) fn starts_with(&self, text: &str) -> bool {
+        self.bytes[self.pos..].starts_with(text.as_bytes())
+    }
+
+    /// Skips whitespace and `;` comments.
+    pub(crate) fn skip_ws(&mut self) {
+        while let Some(b) = self.peek() {
+            match b {
+                b' ' | b'\t' | b'\r' | b'\n' => self.pos += 1,
+                b';' => {
+                    self.pos = memchr_newline(&self.bytes[self.pos..])
+                        .map_or(self.bytes.len(), |i| self.pos + i);
+                }
+                _ => break,
+            }
+        }
+    }
+
+    /// Consumes a run of name bytes and returns it (possibly empty).
+    pub(crate) fn take_name_bytes(&mut self) -> &'s str {
+        let start = self.pos;
+        while self.peek().is_some_and(is_name_byte) {
+            self.pos += 1;
+        }
+        &self.src[start..self.pos]
+    }
+
+    /// The end of the token starting at `start`: up to the next delimiter, at
+    /// least one char (so a stray `)` is quoted whole).
+    pub(crate) fn token_end(&self, start: usize) -> usize {
+        let rest = &self.bytes[start.min(self.bytes.len())..];
+        let len = rest
+            .iter()
+            .position(|&b| is_delimiter(b))
+            .unwrap_or(rest.len());
+        if len > 0 {
+            return start + len;
+        }
+        self.src[start.min(self.src.len())..]
+            .chars()
+            .next()
+            .map_or(start, |c| start + c.len_utf8())
+    }
+
+    /// How the token at `start` is quoted in a message: `` `foo` `` or "the end of the script".
+    pub(crate) fn describe(&self, start: usize) -> String {
+        if start >= self.src.len() {
+            return "the end of the script".to_owned();
+        }
+        let end = self.token_end(start);
+        let text = &self.src[start..end];
+        // A long token (a runaway string, a huge name) is shortened in messages.
+        match text.char_indices().nth(40) {
+            Some((cut, _)) => format!("`{}...`", &text[..cut]),
+            None => format!("`{text}`"),
+        }
+    }
+
+    /// An error at `start` whose message ends with what was found there.
+    pub(crate) fn expected(&self, start: usize, what: &str) -> ParseError {
+        let found = self.describe(start);
+        let message = if start >= self.src.len() {
+            format!("unexpected end of script: expected {what}")
+        } else {
+            format!("expected {what}, found {found}")
+        };
+        ParseError::new(self.src, start..self.token_end(start), message)
+    }
+
+    /// An error covering the token at `start` with a custom message.
+    pub(crate) fn error_at(&self, start: usize, message: String) -> ParseError {
+        ParseError::new(self.src, start..self.token_end(start), message)
+    }
+
+    /// An error covering exactly `start..end`.
+    pub(crate) fn error_span(&self, start: usize, end: usize, message: String) -> ParseError {
+        ParseError::new(self.src, start..end, message)
+    }
+}
+
+fn memchr_newline(bytes: &[u8]) -> Option<usize> {
+    bytes.iter().position(|&b| b == b'\n')
+}
