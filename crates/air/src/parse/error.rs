@@ -27,46 +27,69 @@ pub struct ParseError {
     pub column: u32,
     /// Byte range of the offending token in the source.
     pub span: Span,
-    /// The source line holding the token (tabs shown as spaces, so carets line up).
+    /// The source line holding the token (tabs shown as spaces, so carets line
+    /// up; long lines cut around the token).
     source_line: String,
+    /// Chars of `source_line` before the token.
+    caret_offset: u32,
     /// Number of carets: the token's length in chars on its line, at least one.
     caret_len: u32,
 }
+
+/// Chars of context shown before and after the offending token on long lines.
+const CONTEXT_BEFORE: usize = 60;
+const CONTEXT_AFTER: usize = 60;
 
 impl ParseError {
     /// Locates `message` at the bytes `range` of `source`. `range` may extend one
     /// byte past the end (an error at the end of the script).
     pub(crate) fn new(source: &str, range: Range<usize>, message: String) -> Self {
-        let start = range.start.min(source.len());
-        let end = range.end.clamp(start, source.len());
+        let start = floor_boundary(source, range.start);
+        let end = floor_boundary(source, range.end).max(start);
         let line_start = source[..start].rfind('\n').map_or(0, |i| i + 1);
         let line_end = source[start..]
             .find('\n')
             .map_or(source.len(), |i| start + i);
-        let line = source[..start].bytes().filter(|&b| b == b'\n').count() + 1;
-        let column = source[line_start..start].chars().count() + 1;
-        let token_end = end.min(line_end);
-        let caret_len = source[start..token_end].chars().count().max(1);
-        let source_line = source[line_start..line_end]
-            .trim_end_matches('\r')
-            .replace('\t', " ");
+        let (line, column) = line_col(source, start);
+        let token = &source[start..end.min(line_end)];
+        let caret_len = token.chars().count().max(1);
+        // Long lines (a minified script) are cut around the token.
+        let before = &source[line_start..start];
+        let before = match before.char_indices().rev().nth(CONTEXT_BEFORE) {
+            Some((cut, c)) => format!("...{}", &before[cut + c.len_utf8()..]),
+            None => before.to_owned(),
+        };
+        let after = source[start..line_end].trim_end_matches('\r');
+        let after = match after.char_indices().nth(CONTEXT_AFTER.max(caret_len)) {
+            Some((cut, _)) => format!("{}...", &after[..cut]),
+            None => after.to_owned(),
+        };
         Self {
             message,
-            line: saturate(line),
-            column: saturate(column),
+            line,
+            column,
             span: Span {
                 start: saturate(start),
                 end: saturate(end),
             },
-            source_line,
+            caret_offset: saturate(before.chars().count()),
+            source_line: format!("{before}{after}").replace('\t', " "),
             caret_len: saturate(caret_len),
         }
     }
 }
 
+fn floor_boundary(source: &str, pos: usize) -> usize {
+    let mut pos = pos.min(source.len());
+    while !source.is_char_boundary(pos) {
+        pos -= 1;
+    }
+    pos
+}
+
 /// 1-based line and column (in chars) of byte `pos` in `source`.
 pub(crate) fn line_col(source: &str, pos: usize) -> (u32, u32) {
-    let pos = pos.min(source.len());
+    let pos = floor_boundary(source, pos);
     let line_start = source[..pos].rfind('\n').map_or(0, |i| i + 1);
     let line = source[..pos].bytes().filter(|&b| b == b'\n').count() + 1;
     let column = source[line_start..pos].chars().count() + 1;
@@ -87,7 +110,7 @@ impl fmt::Display for ParseError {
         write!(
             f,
             "{gutter} | {}{}",
-            " ".repeat(self.column as usize - 1),
+            " ".repeat(self.caret_offset as usize),
             "^".repeat(self.caret_len as usize)
         )
     }

@@ -59,10 +59,16 @@ impl Parser<'_> {
         let spanned = self.s.operand(what)?;
         match spanned.operand {
             Operand::Value(value) => Ok(value),
-            Operand::StreamMap(_) => Err(self.mismatch(
-                (spanned.start, spanned.end),
-                &format!("expected {what}; a stream map is not a value (canonicalize it with `canon` first)"),
-            )),
+            Operand::StreamMap(_) => {
+                let found = self.quote(spanned.start, spanned.end);
+                Err(self.s.error_span(
+                    spanned.start,
+                    spanned.end,
+                    format!(
+                        "expected {what}, found the stream map {found}, which is not a value: freeze it with `canon` into a #%canon map first"
+                    ),
+                ))
+            }
         }
     }
 

@@ -220,17 +220,17 @@ impl<'s> Parser<'s> {
         let start = self.s.pos;
         if self.s.peek() != Some(b'(') {
             return Err(match self.stack.last() {
-                Some(frame) if self.s.at_end() => {
+                Some(frame) => {
                     let (line, column) = line_col(self.s.src, frame.start);
-                    self.s.error_at(
+                    self.s.expected(
                         start,
-                        format!(
-                            "unexpected end of script: expected an instruction inside `({}` opened at line {line}, column {column}",
+                        &format!(
+                            "an instruction inside `({}` opened at line {line}, column {column}",
                             frame.keyword.text()
                         ),
                     )
                 }
-                _ => self.s.expected(start, "an instruction starting with `(`"),
+                None => self.s.expected(start, "an instruction starting with `(`"),
             });
         }
         if self.stack.len() >= self.max_depth {

@@ -70,9 +70,15 @@ impl<'s> Scanner<'s> {
         &self.src[start..self.pos]
     }
 
-    /// The end of the token starting at `start`: up to the next delimiter, at
-    /// least one char (so a stray `)` is quoted whole).
+    /// The end of the token starting at `start`: a whole string literal, or up
+    /// to the next delimiter but at least one char (so a stray `)` is quoted).
     pub(crate) fn token_end(&self, start: usize) -> usize {
+        if self.bytes.get(start) == Some(&b'"') {
+            // A string is one token, not cut at its opening quote.
+            return self.src[start + 1..]
+                .find('"')
+                .map_or(self.src.len(), |len| start + len + 2);
+        }
         let rest = &self.bytes[start.min(self.bytes.len())..];
         let len = rest
             .iter()
@@ -89,8 +95,11 @@ impl<'s> Scanner<'s> {
 
     /// How the token at `start` is quoted in a message: `` `foo` `` or "the end of the script".
     pub(crate) fn describe(&self, start: usize) -> String {
-        if start >= self.src.len() {
-            return "the end of the script".to_owned();
+        match self.bytes.get(start) {
+            None => return "the end of the script".to_owned(),
+            Some(b'\n' | b'\r') => return "the end of the line".to_owned(),
+            Some(b' ' | b'\t') => return "whitespace".to_owned(),
+            _ => {}
         }
         let end = self.token_end(start);
         let text = &self.src[start..end];
