@@ -11,6 +11,7 @@ mod limits;
 mod parse;
 mod print;
 mod run;
+pub mod sim;
 mod validate;
 
 pub use ast::*;

@@ -1,0 +1,332 @@
+//! Mock services for the simulator, written as comments next to the calls they answer.
+//!
+//! ```text
+//! (call "a" ("svc" "get") [] x)      ; ok = {"v": 1}
+//! (call "a" ("svc" "boom") [])       ; err = {"ret_code": 3, "message": "text"}
+//! (call "a" ("svc" "echo") [x y] r)  ; behaviour = echo
+//! (call "a" ("svc" "pick") [x y] r)  ; behaviour = arg.1
+//! (call "a" ("svc" "tick") [] $s)    ; seq_ok = {"0": "first", "default": "later"}
+//! (call "a" ("svc" "look") [k] v)    ; map = {"key": "value"}
+//! ```
+//!
+//! A comment is an annotation when it starts with one of these keys and `=`; any
+//! other comment is just a comment. A malformed annotation is an error, never a
+//! silently unmocked call.
+
+use std::collections::BTreeMap;
+
+use serde_json::Value;
+
+use crate::{CallResult, Error};
+
+/// How one call site answers.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Mock {
+    behaviour: Behaviour,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+enum Behaviour {
+    Ok(Value),
+    Err {
+        ret_code: i64,
+        message: String,
+    },
+    Echo,
+    Arg(usize),
+    Sequence {
+        by_count: BTreeMap<usize, Value>,
+        default: Value,
+    },
+    Map(serde_json::Map<String, Value>),
+}
+
+/// The return code of a mock that cannot answer (an argument past the end, a key
+/// missing from a `map`).
+const NO_ANSWER: i64 = 1;
+
+impl Mock {
+    /// What the call returns when it receives `args` and its call site has already
+    /// executed `times_called` times (on any peer).
+    pub fn answer(&self, args: &[Value], times_called: usize) -> CallResult {
+        match &self.behaviour {
+            Behaviour::Ok(value) => CallResult::Ok(value.clone()),
+            Behaviour::Err { ret_code, message } => CallResult::Err {
+                ret_code: *ret_code,
+                message: Value::String(message.clone()),
+            },
+            Behaviour::Echo => CallResult::Ok(Value::Array(args.to_vec())),
+            Behaviour::Arg(n) => match args.get(*n) {
+                Some(value) => CallResult::Ok(value.clone()),
+                None => no_answer(format!(
+                    "behaviour arg.{n}: the call has only {} argument(s)",
+                    args.len()
+                )),
+            },
+            Behaviour::Sequence { by_count, default } => {
+                CallResult::Ok(by_count.get(&times_called).unwrap_or(default).clone())
+            }
+            Behaviour::Map(map) => match args.first() {
+                Some(Value::String(key)) => match map.get(key) {
+                    Some(value) => CallResult::Ok(value.clone()),
+                    None => no_answer(format!("map: no value for key \"{key}\"")),
+                },
+                Some(other) => no_answer(format!(
+                    "map: the first argument must be a string key, got {other}"
+                )),
+                None => no_answer("map: the call has no argument to use as a key".to_owned()),
+            },
+        }
+    }
+}
+
+fn no_answer(message: String) -> CallResult {
+    CallResult::Err {
+        ret_code: NO_ANSWER,
+        message: Value::String(message),
+    }
+}
+
+/// The mock annotations of `source`, by the 1-based line of their comment.
+///
+/// Fails on an annotation that does not parse, naming its line. Lines are found
+/// the way the parser finds comments: a `;` outside a string literal.
+pub fn mocks_by_line(source: &str) -> Result<BTreeMap<u32, Mock>, Error> {
+    let mut mocks = BTreeMap::new();
+    for (line, comment) in comments(source) {
+        if let Some(mock) =
+            parse_annotation(comment).map_err(|message| annotation_error(line, &message))?
+        {
+            mocks.insert(line, mock);
+        }
+    }
+    Ok(mocks)
+}
+
+pub(crate) fn annotation_error(line: u32, message: &str) -> Error {
+    Error::Decode(format!("mock annotation on line {line}: {message}"))
+}
+
+/// Each comment's text (after its `;`) with its 1-based line.
+fn comments(source: &str) -> impl Iterator<Item = (u32, &str)> {
+    let bytes = source.as_bytes();
+    let mut at = 0;
+    let mut line = 1u32;
+    let mut in_string = false;
+    std::iter::from_fn(move || {
+        while at < bytes.len() {
+            let byte = bytes[at];
+            at += 1;
+            match byte {
+                b'\n' => line += 1,
+                b'"' => in_string = !in_string,
+                b';' if !in_string => {
+                    let start = at;
+                    let end = source[start..]
+                        .find('\n')
+                        .map_or(source.len(), |i| start + i);
+                    at = end;
+                    return Some((line, &source[start..end]));
+                }
+                _ => {}
+            }
+        }
+        None
+    })
+}
+
+const KEYS: [&str; 5] = ["seq_ok", "behaviour", "ok", "err", "map"];
+
+/// `Ok(None)` for a comment that is not an annotation.
+fn parse_annotation(comment: &str) -> Result<Option<Mock>, String> {
+    let text = comment.trim_start_matches(';').trim();
+    let Some((key, rest)) = KEYS.iter().find_map(|key| {
+        let rest = text.strip_prefix(key)?.trim_start();
+        Some((*key, rest.strip_prefix('=')?.trim()))
+    }) else {
+        return Ok(None);
+    };
+    let behaviour = match key {
+        "ok" => Behaviour::Ok(json(key, rest)?),
+        "err" => parse_err(json(key, rest)?)?,
+        "behaviour" => parse_behaviour(rest)?,
+        "seq_ok" => parse_sequence(json(key, rest)?)?,
+        _ => match json(key, rest)? {
+            Value::Object(map) => Behaviour::Map(map),
+            other => return Err(format!("map expects a JSON object, got {other}")),
+        },
+    };
+    Ok(Some(Mock { behaviour }))
+}
+
+fn json(key: &str, text: &str) -> Result<Value, String> {
+    serde_json::from_str(text).map_err(|e| format!("{key} expects one JSON value: {e}"))
+}
+
+fn parse_err(value: Value) -> Result<Behaviour, String> {
+    const SHAPE: &str = r#"err expects {"ret_code": N, "message": "text"} with N non-zero"#;
+    let Value::Object(mut fields) = value else {
+        return Err(SHAPE.to_owned());
+    };
+    let ret_code = fields.remove("ret_code").and_then(|v| v.as_i64());
+    let message = match fields.remove("message") {
+        Some(Value::String(message)) => Some(message),
+        _ => None,
+    };
+    match (ret_code, message) {
+        (Some(ret_code), Some(message)) if ret_code != 0 && fields.is_empty() => {
+            Ok(Behaviour::Err { ret_code, message })
+        }
+        _ => Err(SHAPE.to_owned()),
+    }
+}
+
+fn parse_behaviour(text: &str) -> Result<Behaviour, String> {
+    if text == "echo" {
+        return Ok(Behaviour::Echo);
+    }
+    text.strip_prefix("arg.")
+        .and_then(|n| n.parse().ok())
+        .map(Behaviour::Arg)
+        .ok_or_else(|| format!("behaviour must be `echo` or `arg.N`, got `{text}`"))
+}
+
+fn parse_sequence(value: Value) -> Result<Behaviour, String> {
+    let Value::Object(fields) = value else {
+        return Err(r#"seq_ok expects an object like {"0": v, "1": v, "default": v}"#.to_owned());
+    };
+    let mut by_count = BTreeMap::new();
+    let mut default = Value::Null;
+    for (key, value) in fields {
+        if key == "default" {
+            default = value;
+        } else {
+            let count = key.parse().map_err(|_| {
+                format!(
+                    "seq_ok keys are call counts (\"0\", \"1\", ...) or \"default\", got \"{key}\""
+                )
+            })?;
+            by_count.insert(count, value);
+        }
+    }
+    Ok(Behaviour::Sequence { by_count, default })
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+
+    fn only(source: &str) -> Mock {
+        let mocks = mocks_by_line(source).unwrap();
+        assert_eq!(mocks.len(), 1, "{mocks:?}");
+        mocks.into_values().next().unwrap()
+    }
+
+    fn ok(value: Value) -> CallResult {
+        CallResult::Ok(value)
+    }
+
+    #[test]
+    fn annotations_bind_to_their_line() {
+        let source = "(seq\n (call \"a\" (\"s\" \"f\") []) ; ok = 1\n (null)) ;; ok = [2]\n";
+        let mocks = mocks_by_line(source).unwrap();
+        assert_eq!(mocks.keys().copied().collect::<Vec<_>>(), vec![2, 3]);
+        assert_eq!(mocks[&3].answer(&[], 0), ok(json!([2])));
+    }
+
+    #[test]
+    fn semicolons_inside_strings_are_not_comments() {
+        let source = "(call \"a;ok = 1\" (\"s\" \"f\") [\"x\ny\"]) ; ok = 2";
+        let mocks = mocks_by_line(source).unwrap();
+        assert_eq!(mocks.keys().copied().collect::<Vec<_>>(), vec![2]);
+    }
+
+    #[test]
+    fn plain_comments_are_ignored() {
+        let mocks = mocks_by_line("; okay then\n; mapping = x\n; hello\n(null)").unwrap();
+        assert!(mocks.is_empty());
+    }
+
+    #[test]
+    fn ok_and_err() {
+        assert_eq!(
+            only("; ok = {\"a\": [1]}").answer(&[], 5),
+            ok(json!({"a": [1]}))
+        );
+        assert_eq!(
+            only(r#"; err = {"ret_code": 7, "message": "no"}"#).answer(&[], 0),
+            CallResult::Err {
+                ret_code: 7,
+                message: json!("no")
+            }
+        );
+    }
+
+    #[test]
+    fn echo_and_arg() {
+        let args = [json!(1), json!("b")];
+        assert_eq!(
+            only("; behaviour = echo").answer(&args, 0),
+            ok(json!([1, "b"]))
+        );
+        assert_eq!(only("; behaviour = arg.1").answer(&args, 0), ok(json!("b")));
+        let CallResult::Err { ret_code, .. } = only("; behaviour = arg.2").answer(&args, 0) else {
+            panic!("arg past the end must fail");
+        };
+        assert_eq!(ret_code, 1);
+    }
+
+    #[test]
+    fn seq_ok_counts_calls() {
+        let mock = only(r#"; seq_ok = {"0": "a", "2": "c", "default": "d"}"#);
+        let answers: Vec<_> = (0..4).map(|n| mock.answer(&[], n)).collect();
+        assert_eq!(
+            answers,
+            [
+                ok(json!("a")),
+                ok(json!("d")),
+                ok(json!("c")),
+                ok(json!("d"))
+            ]
+        );
+        assert_eq!(
+            only(r#"; seq_ok = {"0": 1}"#).answer(&[], 1),
+            ok(Value::Null)
+        );
+    }
+
+    #[test]
+    fn map_by_first_argument() {
+        let mock = only(r#"; map = {"k": 1}"#);
+        assert_eq!(mock.answer(&[json!("k"), json!(0)], 0), ok(json!(1)));
+        for args in [vec![json!("other")], vec![json!(3)], vec![]] {
+            assert!(
+                matches!(mock.answer(&args, 0), CallResult::Err { ret_code: 1, .. }),
+                "{args:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn malformed_annotations_name_their_line() {
+        for bad in [
+            "; ok = {",
+            "; ok = 1 2",
+            r#"; err = {"ret_code": 0, "message": "x"}"#,
+            r#"; err = {"ret_code": 1}"#,
+            r#"; err = {"ret_code": 1, "message": 2}"#,
+            r#"; err = {"ret_code": 1, "message": "x", "extra": 1}"#,
+            "; behaviour = unit",
+            "; behaviour = arg.x",
+            r#"; seq_ok = {"first": 1}"#,
+            "; seq_ok = [1]",
+            "; map = []",
+        ] {
+            let source = format!("(null)\n{bad}");
+            let error = mocks_by_line(&source).unwrap_err().to_string();
+            assert!(error.contains("line 2"), "{bad}: {error}");
+        }
+    }
+}
