@@ -29,14 +29,16 @@ pub fn print(script: &Script) -> String {
                 out.push('(');
                 // The head's trailing space (a call without output) is AquaVM's, not ours.
                 out.push_str(instr_head(instr).trim_end());
-                let children: Vec<&Instr> = instr.children().collect();
-                if children.is_empty() {
+                let mut children = instr.children();
+                let (first, second) = (children.next(), children.next());
+                if first.is_none() {
                     out.push_str(")\n");
                     continue;
                 }
                 out.push('\n');
                 stack.push(Work::Close(depth));
-                stack.extend(children.into_iter().rev().map(|c| Work::Open(c, depth + 1)));
+                let nested = second.into_iter().chain(first);
+                stack.extend(nested.map(|c| Work::Open(c, depth + 1)));
             }
             Work::Close(depth) => {
                 indent(&mut out, depth);

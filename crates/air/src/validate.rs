@@ -144,8 +144,9 @@ fn check_uses(script: &Script, source: &str, defined: &Defined<'_>) -> Result<()
                 iterators.push(&fold.iterator);
             }
             _ => {
-                let children: Vec<&Instr> = instr.children().collect();
-                stack.extend(children.into_iter().rev().map(Work::Visit));
+                let mut children = instr.children();
+                let (first, second) = (children.next(), children.next());
+                stack.extend(second.into_iter().chain(first).map(Work::Visit));
             }
         }
     }

@@ -17,10 +17,16 @@ impl Parser<'_> {
             Keyword::Call => Opened::Leaf(InstrKind::Call(Box::new(self.call()?))),
             Keyword::Seq | Keyword::Par | Keyword::Xor => Opened::Compound(Pending::Pair(keyword)),
             Keyword::Match | Keyword::Mismatch => {
-                let what = keyword.text();
-                let left = self.value(&format!("the left value of `{what}`"))?;
-                let right = self.value(&format!("the right value of `{what}`"))?;
                 let negated = matches!(keyword, Keyword::Mismatch);
+                let (left, right) = if negated {
+                    (
+                        "the left value of `mismatch`",
+                        "the right value of `mismatch`",
+                    )
+                } else {
+                    ("the left value of `match`", "the right value of `match`")
+                };
+                let (left, right) = (self.value(left)?, self.value(right)?);
                 Opened::Compound(Pending::Match(left, right, negated))
             }
             Keyword::Fold => {
