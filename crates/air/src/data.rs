@@ -1,20 +1,199 @@
 //! A particle's data: the signed results of calls and canons, keyed by where they
 //! happened, and the binary format that carries them.
 //!
+//! # What is stored
+//!
+//! Only what a peer cannot recompute: the results of service calls (success or
+//! failure), the frozen contents of `canon`, and "sent" markers. Everything else
+//! (`ap`, `match`, `seq`/`par`/`xor` outcomes, folds, scopes, errors) is
+//! recomputed by every run, which executes the script from the root against
+//! the data. Each entry is keyed by an [`EntryKey`]: a 128-bit name of *where*
+//! it happened (the instruction's node id plus the fold iterations around it;
+//! see `exec::key`), so peers agree on keys whatever order they learn things in.
+//!
+//! # Batches and signatures
+//!
+//! A run that produces entries appends exactly one [`Batch`] signed (ed25519) by
+//! the running peer over (format version, particle id, producer, entries with
+//! their values named by SHA-256). A batch is identified by (producer,
+//! signature).
+//!
+//! # Merge laws
+//!
+//! [`Data::merge`] is a union of batches: idempotent, commutative and
+//! associative, because a `Data` is a set of batches and the effective entry at
+//! a key is a function of that set (a result beats a `Sent` marker; two
+//! different results at one key are rejected). A batch already held is skipped
+//! without re-verifying; any other incoming batch is verified with its
+//! producer's key. Rejection leaves the receiver unchanged.
+//!
+//! # Values
+//!
+//! Values are shared (`Arc`) and deduplicated by content hash: a value passed
+//! through many peers is held and encoded once.
+//!
 //! PINNED API: `Data::default()` (empty), `Data::to_bytes`, `Data::from_bytes`.
 
-use crate::{Error, Limits};
+mod batch;
+mod codec;
+mod merge;
+#[cfg(test)]
+mod tests;
+mod value;
 
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct Data {}
+use std::{
+    collections::{BTreeMap, HashMap},
+    sync::Arc,
+};
+
+pub(crate) use batch::{Batch, CanonElem, Entry, EntryKey};
+pub(crate) use merge::{Slot, Store};
+use serde_json::Value;
+pub(crate) use value::{ValueHash, ValueRef};
+
+use crate::{Error, Limits, PeerKeys};
+
+/// The data of one particle as one peer knows it: a set of signed batches.
+#[derive(Debug, Clone, Default)]
+pub struct Data {
+    batches: BTreeMap<BatchId, Arc<Batch>>,
+    /// The effective entry at each key (derived from `batches`).
+    index: HashMap<EntryKey, Slot>,
+    /// Every value held, by content hash, to share equal values.
+    values: HashMap<ValueHash, Arc<Value>>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub(crate) struct BatchId {
+    producer: Arc<str>,
+    signature: [u8; 64],
+}
+
+impl BatchId {
+    fn of(batch: &Batch) -> Self {
+        Self {
+            producer: batch.producer.clone(),
+            signature: batch.signature.0,
+        }
+    }
+}
+
+impl PartialEq for Data {
+    fn eq(&self, other: &Self) -> bool {
+        self.batches == other.batches
+    }
+}
 
 impl Data {
+    /// The canonical encoding (see `docs/data-format.md`). Equal data give equal bytes.
     pub fn to_bytes(&self) -> Vec<u8> {
-        todo!("the data format")
+        codec::encode(self.batches.values().map(|batch| &**batch))
     }
 
+    /// Decodes data, checking every length against the input and `limits`.
+    /// Signatures are checked when the data is merged (by [`crate::run`] or
+    /// [`Data::merge`]), since that needs the producers' keys.
     pub fn from_bytes(bytes: &[u8], limits: &Limits) -> Result<Self, Error> {
-        let _ = (bytes, limits);
-        todo!("the data format")
+        let mut data = Self::default();
+        for batch in codec::decode(bytes, limits)? {
+            data.insert_trusted(batch);
+        }
+        Ok(data)
+    }
+
+    /// True when no peer has recorded anything yet.
+    pub fn is_empty(&self) -> bool {
+        self.batches.is_empty()
+    }
+
+    /// How many signed batches the data holds (one per producing run).
+    pub fn batch_count(&self) -> usize {
+        self.batches.len()
+    }
+
+    /// How many keys have an entry (a result, a canon or a sent marker).
+    pub fn entry_count(&self) -> usize {
+        self.index.len()
+    }
+
+    /// The peers that signed batches, sorted, without duplicates.
+    pub fn producers(&self) -> Vec<String> {
+        let mut peers: Vec<String> = self
+            .batches
+            .keys()
+            .map(|id| id.producer.to_string())
+            .collect();
+        peers.dedup();
+        peers
+    }
+
+    /// Merges `incoming` into `self` after verifying every batch `self` does
+    /// not hold yet. On error `self` is unchanged.
+    pub fn merge(
+        &mut self,
+        incoming: Data,
+        particle_id: &str,
+        keys: &dyn PeerKeys,
+    ) -> Result<(), Error> {
+        let store =
+            Store::stage(self, incoming, particle_id, keys).map_err(|hard| Error::Rejected {
+                code: hard.code(),
+                message: hard.to_string(),
+            })?;
+        let overlay = store.into_overlay();
+        self.commit(overlay, None);
+        Ok(())
+    }
+
+    /// Adds a batch without verifying it (decoding, or a batch just signed here).
+    fn insert_trusted(&mut self, mut batch: Batch) {
+        let id = BatchId::of(&batch);
+        if self.batches.contains_key(&id) {
+            return;
+        }
+        batch.for_each_value_mut(|value| self.intern(value));
+        for (key, entry) in &batch.entries {
+            self.index
+                .entry(*key)
+                .or_default()
+                .absorb(&batch.producer, entry);
+        }
+        self.batches.insert(id, Arc::new(batch));
+    }
+
+    /// Makes `value` share the allocation of an equal value already held.
+    fn intern(&mut self, value: &mut ValueRef) {
+        match self.values.get(&value.hash) {
+            Some(held) => value.value = held.clone(),
+            None => {
+                self.values.insert(value.hash, value.value.clone());
+            }
+        }
+    }
+
+    pub(crate) fn slot(&self, key: EntryKey) -> Option<&Slot> {
+        self.index.get(&key)
+    }
+
+    pub(crate) fn value(&self, hash: &ValueHash) -> Option<&Arc<Value>> {
+        self.values.get(hash)
+    }
+
+    pub(crate) fn holds_batch(&self, batch: &Batch) -> bool {
+        self.batches.contains_key(&BatchId::of(batch))
+    }
+
+    fn into_batches(self) -> impl Iterator<Item = Arc<Batch>> {
+        self.batches.into_values()
+    }
+
+    /// Applies a staged merge and, if given, this run's own signed batch.
+    pub(crate) fn commit(&mut self, overlay: merge::Overlay, local: Option<Batch>) {
+        for batch in overlay.new_batches {
+            self.insert_trusted(batch);
+        }
+        if let Some(batch) = local {
+            self.insert_trusted(batch);
+        }
     }
 }

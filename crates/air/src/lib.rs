@@ -7,6 +7,7 @@
 mod ast;
 mod data;
 mod error;
+mod exec;
 mod limits;
 mod parse;
 mod print;

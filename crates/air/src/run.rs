@@ -6,7 +6,11 @@ use std::collections::BTreeMap;
 
 use weft_core::{KeyPair, PublicKey};
 
-use crate::{Data, Limits, NodeId, Script};
+use crate::{
+    Data, Limits, NodeId, Script,
+    data::{Batch, Store},
+    exec::{self, HardError},
+};
 
 /// Identifies one call request within a particle. Stable across runs and peers:
 /// the same call instruction instance (node plus fold iterations around it) always
@@ -109,6 +113,52 @@ pub fn run(
     keys: &dyn PeerKeys,
     params: &RunParams<'_>,
 ) -> Outcome {
-    let _ = (script, prev, incoming, call_results, keys, params);
-    todo!("the interpreter")
+    let mut prev = prev;
+    let store = match Store::stage(&prev, incoming, params.particle_id, keys) {
+        Ok(store) => store,
+        Err(hard) => return rejected(prev, &hard),
+    };
+    let (executed, store) = match exec::execute(script, store, call_results, params) {
+        Ok(done) => done,
+        Err(hard) => return rejected(prev, &hard),
+    };
+    let mut overlay = store.into_overlay();
+    let mut local = std::mem::take(&mut overlay.local);
+    let batch = (!local.is_empty()).then(|| {
+        local.sort_by_key(|(key, _)| *key);
+        Batch::sign(
+            params.keypair,
+            params.particle_id,
+            params.current_peer.into(),
+            local,
+        )
+    });
+    prev.commit(overlay, batch);
+    let outputs = executed.outputs;
+    let (ret_code, error) = match executed.uncaught {
+        Some((code, message)) => (code, Some(message)),
+        None => (0, None),
+    };
+    Outcome {
+        data: prev,
+        next_peers: outputs
+            .next_peers
+            .into_iter()
+            .filter(|peer| peer != params.current_peer)
+            .collect(),
+        call_requests: outputs.requests.into_values().collect(),
+        ret_code,
+        error,
+    }
+}
+
+/// A hard error: the previous data, untouched, and the error.
+fn rejected(prev: Data, hard: &HardError) -> Outcome {
+    Outcome {
+        data: prev,
+        next_peers: Vec::new(),
+        call_requests: Vec::new(),
+        ret_code: hard.code(),
+        error: Some(hard.to_string()),
+    }
 }

@@ -1,0 +1,153 @@
+//! Staging a merge: incoming batches are verified and checked for conflicts
+//! into an overlay, the run reads through the overlay and adds its own
+//! entries, and only a run that ends without a hard error commits it. So a
+//! rejected particle leaves the previous data untouched, without copying it.
+
+use std::{collections::HashMap, sync::Arc};
+
+use serde_json::Value;
+
+use super::{Batch, Data, Entry, EntryKey, ValueHash, ValueRef};
+use crate::{PeerKeys, exec::HardError};
+
+/// The effective entry at one key.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Slot {
+    /// A call result or a canon (beats any number of `Sent` markers).
+    pub result: Option<Produced>,
+    pub sent: bool,
+}
+
+/// An entry other than `Sent`, with the peer that signed it.
+#[derive(Debug, Clone)]
+pub(crate) struct Produced {
+    pub producer: Arc<str>,
+    pub entry: Entry,
+}
+
+impl Slot {
+    pub(super) fn absorb(&mut self, producer: &Arc<str>, entry: &Entry) {
+        match entry {
+            Entry::Sent => self.sent = true,
+            _ if self.result.is_none() => {
+                self.result = Some(Produced {
+                    producer: producer.clone(),
+                    entry: entry.clone(),
+                });
+            }
+            _ => {}
+        }
+    }
+}
+
+/// What a run adds to the data it started from.
+#[derive(Debug, Default)]
+pub(crate) struct Overlay {
+    pub(super) new_batches: Vec<Batch>,
+    extra: HashMap<EntryKey, Slot>,
+    values: HashMap<ValueHash, Arc<Value>>,
+    /// Entries this run produced, to be signed as one batch.
+    pub(crate) local: Vec<(EntryKey, Entry)>,
+}
+
+/// The data as a run sees it: the previous data plus the overlay.
+#[derive(Debug)]
+pub(crate) struct Store<'d> {
+    base: &'d Data,
+    over: Overlay,
+}
+
+impl<'d> Store<'d> {
+    /// Verifies and stages every batch of `incoming` that `base` lacks.
+    pub(crate) fn stage(
+        base: &'d Data,
+        incoming: Data,
+        particle_id: &str,
+        keys: &dyn PeerKeys,
+    ) -> Result<Self, HardError> {
+        let mut store = Self {
+            base,
+            over: Overlay::default(),
+        };
+        for batch in incoming.into_batches() {
+            if base.holds_batch(&batch) {
+                continue;
+            }
+            let key =
+                keys.public_key(&batch.producer)
+                    .ok_or_else(|| HardError::UnknownProducer {
+                        producer: batch.producer.to_string(),
+                    })?;
+            if !batch.verify(particle_id, &key) {
+                return Err(HardError::BadSignature {
+                    producer: batch.producer.to_string(),
+                });
+            }
+            let mut batch = Arc::try_unwrap(batch).unwrap_or_else(|shared| (*shared).clone());
+            batch.for_each_value_mut(|value| *value = store.intern(value.clone()));
+            for (key, entry) in &batch.entries {
+                if !matches!(entry, Entry::Sent)
+                    && let Some(held) = store.lookup(*key).0
+                    && (held.producer != batch.producer || held.entry != *entry)
+                {
+                    return Err(HardError::ConflictingResults {
+                        first: held.producer.to_string(),
+                        second: batch.producer.to_string(),
+                    });
+                }
+                store
+                    .over
+                    .extra
+                    .entry(*key)
+                    .or_default()
+                    .absorb(&batch.producer, entry);
+            }
+            store.over.new_batches.push(batch);
+        }
+        Ok(store)
+    }
+
+    /// The effective result at `key` (if any) and whether a `Sent` marker exists.
+    pub(crate) fn lookup(&self, key: EntryKey) -> (Option<&Produced>, bool) {
+        let extra = self.over.extra.get(&key);
+        let base = self.base.slot(key);
+        let result = extra
+            .and_then(|slot| slot.result.as_ref())
+            .or_else(|| base.and_then(|slot| slot.result.as_ref()));
+        let sent = extra.is_some_and(|slot| slot.sent) || base.is_some_and(|slot| slot.sent);
+        (result, sent)
+    }
+
+    /// Returns `value` sharing the allocation of an equal value already known.
+    pub(crate) fn intern(&mut self, value: ValueRef) -> ValueRef {
+        if let Some(held) = self.base.value(&value.hash) {
+            return ValueRef {
+                hash: value.hash,
+                value: held.clone(),
+            };
+        }
+        let held = self
+            .over
+            .values
+            .entry(value.hash)
+            .or_insert_with(|| value.value.clone());
+        ValueRef {
+            hash: value.hash,
+            value: held.clone(),
+        }
+    }
+
+    /// Records an entry this run produced (the caller checked the key is free).
+    pub(crate) fn record(&mut self, key: EntryKey, entry: Entry, producer: &Arc<str>) {
+        self.over
+            .extra
+            .entry(key)
+            .or_default()
+            .absorb(producer, &entry);
+        self.over.local.push((key, entry));
+    }
+
+    pub(crate) fn into_overlay(self) -> Overlay {
+        self.over
+    }
+}

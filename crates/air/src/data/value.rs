@@ -1,0 +1,161 @@
+//! JSON values as the data format stores them: a canonical binary encoding and a
+//! content hash (SHA-256 of that encoding) that names each distinct value once.
+
+use std::sync::Arc;
+
+use serde_json::{Map, Number, Value};
+use sha2::{Digest, Sha256};
+
+pub(crate) const TAG_NULL: u8 = 0;
+pub(crate) const TAG_FALSE: u8 = 1;
+pub(crate) const TAG_TRUE: u8 = 2;
+pub(crate) const TAG_UINT: u8 = 3;
+pub(crate) const TAG_NEGINT: u8 = 4;
+pub(crate) const TAG_FLOAT: u8 = 5;
+pub(crate) const TAG_STRING: u8 = 6;
+pub(crate) const TAG_ARRAY: u8 = 7;
+pub(crate) const TAG_OBJECT: u8 = 8;
+
+/// SHA-256 of a value's canonical encoding: equal hashes mean equal values.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub(crate) struct ValueHash(pub [u8; 32]);
+
+impl ValueHash {
+    pub(crate) fn of_encoding(bytes: &[u8]) -> Self {
+        Self(Sha256::digest(bytes).into())
+    }
+}
+
+/// A shared JSON value with its content hash. Cloning is cheap; equal values
+/// held by one [`crate::Data`] share one allocation.
+#[derive(Debug, Clone)]
+pub(crate) struct ValueRef {
+    pub hash: ValueHash,
+    pub value: Arc<Value>,
+}
+
+impl PartialEq for ValueRef {
+    fn eq(&self, other: &Self) -> bool {
+        self.hash == other.hash
+    }
+}
+
+/// A value nested deeper than the limit allows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct TooDeep;
+
+impl ValueRef {
+    /// Hashes `value`, refusing values nested deeper than `max_depth`. Returns
+    /// the encoded size too, so callers can check size limits.
+    pub(crate) fn new(value: Arc<Value>, max_depth: usize) -> Result<(Self, usize), TooDeep> {
+        let mut bytes = Vec::new();
+        encode_value(&value, &mut bytes, max_depth)?;
+        let hash = ValueHash::of_encoding(&bytes);
+        Ok((Self { hash, value }, bytes.len()))
+    }
+}
+
+pub(crate) fn write_varint(out: &mut Vec<u8>, mut n: u64) {
+    while n >= 0x80 {
+        out.push((n as u8) | 0x80);
+        n >>= 7;
+    }
+    out.push(n as u8);
+}
+
+pub(crate) fn write_str(out: &mut Vec<u8>, text: &str) {
+    write_varint(out, text.len() as u64);
+    out.extend_from_slice(text.as_bytes());
+}
+
+/// Appends the canonical encoding of `value`: objects with their keys in
+/// ascending byte order, integers as the smallest fitting tag, floats as bits.
+pub(crate) fn encode_value(
+    value: &Value,
+    out: &mut Vec<u8>,
+    depth_left: usize,
+) -> Result<(), TooDeep> {
+    match value {
+        Value::Null => out.push(TAG_NULL),
+        Value::Bool(false) => out.push(TAG_FALSE),
+        Value::Bool(true) => out.push(TAG_TRUE),
+        Value::Number(number) => encode_number(number, out),
+        Value::String(text) => {
+            out.push(TAG_STRING);
+            write_str(out, text);
+        }
+        Value::Array(items) => {
+            let depth_left = depth_left.checked_sub(1).ok_or(TooDeep)?;
+            out.push(TAG_ARRAY);
+            write_varint(out, items.len() as u64);
+            for item in items {
+                encode_value(item, out, depth_left)?;
+            }
+        }
+        Value::Object(map) => {
+            let depth_left = depth_left.checked_sub(1).ok_or(TooDeep)?;
+            out.push(TAG_OBJECT);
+            write_varint(out, map.len() as u64);
+            for (key, item) in sorted_entries(map) {
+                write_str(out, key);
+                encode_value(item, out, depth_left)?;
+            }
+        }
+    }
+    Ok(())
+}
+
+fn encode_number(number: &Number, out: &mut Vec<u8>) {
+    if let Some(n) = number.as_u64() {
+        out.push(TAG_UINT);
+        write_varint(out, n);
+    } else if let Some(n) = number.as_i64() {
+        // Only negative integers get here; store -1 - n so it fits a u64.
+        out.push(TAG_NEGINT);
+        write_varint(out, !(n as u64));
+    } else {
+        out.push(TAG_FLOAT);
+        let bits = number.as_f64().unwrap_or(0.0).to_bits();
+        out.extend_from_slice(&bits.to_le_bytes());
+    }
+}
+
+/// The map's entries in ascending key order, whatever order the map keeps
+/// (serde_json keeps insertion order when another crate enables `preserve_order`).
+pub(crate) fn sorted_entries(map: &Map<String, Value>) -> Vec<(&String, &Value)> {
+    let mut entries: Vec<_> = map.iter().collect();
+    if !entries.windows(2).all(|w| w[0].0 < w[1].0) {
+        entries.sort_by(|a, b| a.0.cmp(b.0));
+    }
+    entries
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+
+    fn hash(value: Value) -> ValueHash {
+        ValueRef::new(Arc::new(value), 64)
+            .map(|(v, _)| v.hash)
+            .unwrap()
+    }
+
+    #[test]
+    fn integer_and_float_differ() {
+        assert_ne!(hash(json!(3)), hash(json!(3.0)));
+        assert_ne!(hash(json!(-3)), hash(json!(3)));
+        assert_eq!(
+            hash(json!({"a": 1, "b": [true, null]})),
+            hash(json!({"b": [true, null], "a": 1}))
+        );
+    }
+
+    #[test]
+    fn depth_is_bounded() {
+        let deep = json!([[[[1]]]]);
+        assert!(ValueRef::new(Arc::new(deep.clone()), 4).is_ok());
+        assert_eq!(ValueRef::new(Arc::new(deep), 3).map(|_| ()), Err(TooDeep));
+    }
+}

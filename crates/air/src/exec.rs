@@ -1,0 +1,180 @@
+//! The interpreter: executes a script from the root against the data.
+//!
+//! # Stored versus recomputed
+//!
+//! Every run executes the whole script again. Only what a peer cannot
+//! recompute comes from the data: call results, canon contents and "sent"
+//! markers, each found by its [`EntryKey`] (see [`key`]). Scalars, streams,
+//! `ap`, `match`, `seq`/`par`/`xor` outcomes, folds, `new` scopes and errors
+//! are recomputed, so peers holding the same data compute the same thing.
+//!
+//! # Calls
+//!
+//! A call on the current peer uses the result in the data, else the result the
+//! host passed in `call_results` (recorded as a new entry), else emits a
+//! [`crate::CallRequest`] (re-emitted by every run until answered; the host
+//! dedups by id) and its subtree is incomplete. A call on another peer uses
+//! the result in the data, which must be signed by that peer; else, unless a
+//! `Sent` marker exists for its key, the peer joins `next_peers` and a `Sent`
+//! marker is recorded, so no peer forwards the same call twice (no ping-pong).
+//! `canon` on another peer works the same way; on the current peer it freezes
+//! the stream as it is and records the frozen elements with their provenance.
+//!
+//! # Passes
+//!
+//! A fold over a stream iterates values appended later in the same run too:
+//! values its own body appends are picked up as it goes; values appended
+//! after it stopped reading (by a later `par` branch, say) trigger another
+//! pass over the script, in which streams start with the contents they had at
+//! the end of the previous pass (elements are identified by key, so nothing is
+//! appended twice). At most [`MAX_PASSES`] passes run; their number depends
+//! only on the data, so every peer makes the same ones.
+//!
+//! # Stack safety
+//!
+//! The interpreter keeps its continuation on a heap stack of frames, not on
+//! the native stack, so deep scripts and long fold-right chains cannot
+//! overflow it. Every executed instruction counts against `Limits::max_steps`.
+
+mod ap;
+mod call;
+mod env;
+mod errors;
+mod fold;
+mod hard;
+pub(crate) mod key;
+mod machine;
+mod resolve;
+mod stream;
+mod val;
+
+use std::{
+    collections::{BTreeMap, BTreeSet},
+    rc::Rc,
+    sync::Arc,
+};
+
+pub(crate) use hard::HardError;
+use serde_json::Value;
+
+use crate::{
+    CallId, CallRequest, CallResult, RunParams, Script,
+    data::{EntryKey, Store},
+};
+
+use self::{
+    env::Env,
+    errors::{CatchErr, ErrorInfo},
+    fold::FoldState,
+    stream::Streams,
+    val::Prov,
+};
+
+/// Upper bound on passes over the script in one run.
+pub(crate) const MAX_PASSES: usize = 16;
+
+/// Why an instruction did not complete.
+#[derive(Debug)]
+pub(crate) enum Stop {
+    /// Waiting: a value, a call result or another peer is needed.
+    Wait,
+    Catch(CatchErr),
+    Hard(HardError),
+}
+
+impl From<HardError> for Stop {
+    fn from(error: HardError) -> Self {
+        Stop::Hard(error)
+    }
+}
+
+pub(crate) type Res<T> = Result<T, Stop>;
+
+/// How a subtree ended.
+#[derive(Debug, Clone)]
+pub(crate) enum Status {
+    Complete,
+    Incomplete,
+    Failed(Rc<ErrorInfo>),
+}
+
+/// What a run hands back besides the data.
+#[derive(Debug, Default)]
+pub(crate) struct Outputs {
+    pub next_peers: BTreeSet<String>,
+    pub requests: BTreeMap<CallId, CallRequest>,
+}
+
+/// The result of executing a script.
+#[derive(Debug)]
+pub(crate) struct Executed {
+    pub outputs: Outputs,
+    /// Code and message of an error nobody caught.
+    pub uncaught: Option<(i64, String)>,
+}
+
+/// The interpreter state of one run.
+pub(crate) struct Exec<'s, 'r, 'd> {
+    params: &'r RunParams<'r>,
+    current: Arc<str>,
+    store: Store<'d>,
+    call_results: BTreeMap<CallId, CallResult>,
+    streams: Streams<'s>,
+    out: Outputs,
+    steps: u64,
+    // Per pass:
+    env: Env<'s>,
+    ctx: EntryKey,
+    /// `:error:` of each enclosing xor's right branch.
+    errors: Vec<Rc<ErrorInfo>>,
+    last_error: (Arc<Value>, Prov),
+    folds: Vec<FoldState<'s>>,
+}
+
+/// Runs `script` to completion (or waiting) against `store`.
+pub(crate) fn execute<'s, 'd>(
+    script: &'s Script,
+    store: Store<'d>,
+    call_results: BTreeMap<CallId, CallResult>,
+    params: &RunParams<'_>,
+) -> Result<(Executed, Store<'d>), HardError> {
+    let mut exec = Exec {
+        params,
+        current: params.current_peer.into(),
+        store,
+        call_results,
+        streams: Streams::default(),
+        out: Outputs::default(),
+        steps: 0,
+        env: Env::default(),
+        ctx: key::ROOT,
+        errors: Vec::new(),
+        last_error: (errors::no_error(), Prov::Literal),
+        folds: Vec::new(),
+    };
+    let mut status;
+    let mut passes = 0;
+    loop {
+        exec.env = Env::default();
+        exec.ctx = key::ROOT;
+        exec.errors.clear();
+        exec.last_error = (errors::no_error(), Prov::Literal);
+        exec.folds.clear();
+        status = exec.run_pass(&script.root)?;
+        passes += 1;
+        if passes >= MAX_PASSES || !exec.streams.take_missed() {
+            break;
+        }
+    }
+    let uncaught = match status {
+        Status::Failed(error) => Some((error.code, error.message.clone())),
+        Status::Complete | Status::Incomplete => None,
+    };
+    Ok((
+        Executed {
+            outputs: exec.out,
+            uncaught,
+        },
+        exec.store,
+    ))
+}

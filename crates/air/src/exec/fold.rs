@@ -1,0 +1,305 @@
+//! `fold` and `next`: iterations nest ("fold right"): `(next i)` runs the
+//! following iterations right where it stands, and whatever comes after it in
+//! the body runs once they are done.
+
+use std::{rc::Rc, sync::Arc};
+
+use serde_json::{Value, json};
+
+use super::{
+    Exec, Res, Status, Stop,
+    env::ScopeMark,
+    errors,
+    hard::HardError,
+    key,
+    machine::Frame as MachineFrame,
+    resolve::{canon_value, map_key_text},
+    stream::StreamId,
+    val::{Prov, Val},
+};
+use crate::{Fold, Instr, Iterable, Lens, LensStep, data::EntryKey};
+
+/// What a fold walks over.
+enum Items<'s> {
+    Array {
+        base: Arc<Value>,
+        prov: Prov,
+        len: usize,
+    },
+    Fixed(Rc<[Val]>),
+    /// Read live: values appended while the fold runs are iterated too.
+    Stream(StreamId<'s>),
+}
+
+pub(crate) struct FoldState<'s> {
+    fold: &'s Fold,
+    items: Items<'s>,
+    pos: usize,
+    fold_ctx: EntryKey,
+    in_last: bool,
+}
+
+pub(crate) enum Frame {
+    /// After an iteration's body: restore the enclosing iteration.
+    IterEnd {
+        fold: usize,
+        mark: ScopeMark,
+        ctx: EntryKey,
+        pos: usize,
+    },
+    LastEnd {
+        fold: usize,
+        ctx: EntryKey,
+    },
+    FoldEnd,
+}
+
+impl<'s> Exec<'s, '_, '_> {
+    pub(super) fn start_fold(
+        &mut self,
+        instr: &'s Instr,
+        fold: &'s Fold,
+        stack: &mut Vec<MachineFrame<'s>>,
+    ) -> Res<Option<Status>> {
+        let items = self.fold_items(&fold.iterable)?;
+        let state = FoldState {
+            fold,
+            items,
+            pos: 0,
+            fold_ctx: key::node(self.ctx, instr.id.0),
+            in_last: false,
+        };
+        let len = self.items_len(&state.items);
+        if len == 0
+            && let Items::Stream(id) = state.items
+        {
+            self.streams.note_read(id);
+        }
+        self.folds.push(state);
+        let idx = self.folds.len() - 1;
+        stack.push(MachineFrame::Fold(Frame::FoldEnd));
+        if len > 0 {
+            self.enter_iteration(idx, 0, stack);
+        } else if fold.last.is_some() {
+            self.enter_last(idx, stack);
+        } else {
+            return Ok(Some(Status::Complete));
+        }
+        Ok(None)
+    }
+
+    pub(super) fn next(
+        &mut self,
+        name: &str,
+        stack: &mut Vec<MachineFrame<'s>>,
+    ) -> Res<Option<Status>> {
+        let Some(idx) = self
+            .folds
+            .iter()
+            .rposition(|f| f.fold.iterator.as_str() == name && !f.in_last)
+        else {
+            return Ok(Some(Status::Complete));
+        };
+        let next = self.folds[idx].pos + 1;
+        if next < self.items_len(&self.folds[idx].items) {
+            self.enter_iteration(idx, next, stack);
+            return Ok(None);
+        }
+        if let Items::Stream(id) = self.folds[idx].items {
+            self.streams.note_read(id);
+        }
+        if self.folds[idx].fold.last.is_some() {
+            self.enter_last(idx, stack);
+            return Ok(None);
+        }
+        Ok(Some(Status::Complete))
+    }
+
+    pub(super) fn fold_frame(
+        &mut self,
+        frame: Frame,
+        ret: &Status,
+    ) -> Result<Option<Status>, HardError> {
+        match frame {
+            Frame::IterEnd {
+                fold,
+                mark,
+                ctx,
+                pos,
+            } => {
+                self.env.exit_scope(mark);
+                self.ctx = ctx;
+                self.folds[fold].pos = pos;
+                Ok(None)
+            }
+            Frame::LastEnd { fold, ctx } => {
+                self.ctx = ctx;
+                self.folds[fold].in_last = false;
+                Ok(None)
+            }
+            Frame::FoldEnd => {
+                let state = self.folds.pop();
+                // A fold over a stream keeps waiting for values to come.
+                Ok(match (state.map(|s| s.items), ret) {
+                    (Some(Items::Stream(_)), Status::Failed(_)) => None,
+                    (Some(Items::Stream(_)), _) => Some(Status::Incomplete),
+                    _ => None,
+                })
+            }
+        }
+    }
+
+    fn items_len(&self, items: &Items<'s>) -> usize {
+        match items {
+            Items::Array { len, .. } => *len,
+            Items::Fixed(elems) => elems.len(),
+            Items::Stream(id) => self.streams.len(id),
+        }
+    }
+
+    fn enter_iteration(&mut self, idx: usize, pos: usize, stack: &mut Vec<MachineFrame<'s>>) {
+        let state = &self.folds[idx];
+        let (val, ctx) = match &state.items {
+            Items::Array { base, prov, .. } => (
+                Val::element(base.clone(), pos, prov.index(pos)),
+                key::absorb(state.fold_ctx, key::INDEX, pos as u64),
+            ),
+            Items::Fixed(elems) => (
+                elems[pos].clone(),
+                key::absorb(state.fold_ctx, key::INDEX, pos as u64),
+            ),
+            Items::Stream(id) => {
+                let elem = &self.streams.elems(id)[pos];
+                let val = match &elem.map_key {
+                    None => elem.val.clone(),
+                    Some(map_key) => pair(map_key, &elem.val),
+                };
+                (val, key::element(state.fold_ctx, elem.key))
+            }
+        };
+        let fold = state.fold;
+        let saved_pos = state.pos;
+        self.folds[idx].pos = pos;
+        let mark = self.env.enter_scope();
+        let saved_ctx = std::mem::replace(&mut self.ctx, ctx);
+        self.env.set_scalar(fold.iterator.as_str(), val);
+        stack.push(MachineFrame::Fold(Frame::IterEnd {
+            fold: idx,
+            mark,
+            ctx: saved_ctx,
+            pos: saved_pos,
+        }));
+        stack.push(MachineFrame::Exec(&fold.body));
+    }
+
+    fn enter_last(&mut self, idx: usize, stack: &mut Vec<MachineFrame<'s>>) {
+        let state = &mut self.folds[idx];
+        let Some(last) = &state.fold.last else {
+            return;
+        };
+        state.in_last = true;
+        let ctx = key::absorb(state.fold_ctx, key::LAST, 0);
+        let saved_ctx = std::mem::replace(&mut self.ctx, ctx);
+        stack.push(MachineFrame::Fold(Frame::LastEnd {
+            fold: idx,
+            ctx: saved_ctx,
+        }));
+        stack.push(MachineFrame::Exec(last));
+    }
+
+    fn fold_items(&self, iterable: &'s Iterable) -> Res<Items<'s>> {
+        Ok(match iterable {
+            Iterable::EmptyArray => Items::Fixed(Rc::new([])),
+            Iterable::Scalar { name, lens } => {
+                let val = self.scalar(name.as_str())?.clone();
+                let val = self.with_lens(val, lens.as_ref())?;
+                array_items(val, || expression(name.as_str(), lens.as_ref()))?
+            }
+            Iterable::Canon { name, lens: None } => {
+                Items::Fixed(self.canon(name.as_str(), false)?.elems.clone())
+            }
+            Iterable::Canon {
+                name,
+                lens: Some(lens),
+            } => {
+                let canon = self.canon(name.as_str(), false)?;
+                let val = self.with_lens(canon_value(canon), Some(lens))?;
+                array_items(val, || {
+                    format!("#{}", expression(name.as_str(), Some(lens)))
+                })?
+            }
+            Iterable::CanonMap(name) => {
+                let canon = self.canon(name.as_str(), true)?;
+                let keys = canon.keys.as_deref().unwrap_or(&[]);
+                let pairs: Rc<[Val]> = keys
+                    .iter()
+                    .zip(canon.elems.iter())
+                    .map(|(k, v)| pair(k, v))
+                    .collect();
+                Items::Fixed(pairs)
+            }
+            Iterable::CanonMapKey { name, key } => {
+                let wanted = map_key_text(self.resolve(key)?.get());
+                let canon = self.canon(name.as_str(), true)?;
+                let keys = canon.keys.as_deref().unwrap_or(&[]);
+                let values: Rc<[Val]> = keys
+                    .iter()
+                    .zip(canon.elems.iter())
+                    .filter(|(k, _)| map_key_text(k.get()) == wanted)
+                    .map(|(_, v)| v.clone())
+                    .collect();
+                Items::Fixed(values)
+            }
+            Iterable::Stream(name) => {
+                Items::Stream((self.env.stream(name.as_str(), false), name.as_str(), false))
+            }
+            Iterable::StreamMap(name) => {
+                Items::Stream((self.env.stream(name.as_str(), true), name.as_str(), true))
+            }
+        })
+    }
+}
+
+fn array_items<'s>(val: Val, expression: impl FnOnce() -> String) -> Res<Items<'s>> {
+    match val.get() {
+        Value::Array(items) => {
+            let len = items.len();
+            Ok(Items::Array {
+                base: val.shared(),
+                prov: val.prov,
+                len,
+            })
+        }
+        other => Err(Stop::Catch(errors::fold_non_array(&expression(), other))),
+    }
+}
+
+/// A stream map element as fold items show it: `{"key": K, "value": V}`.
+fn pair(key: &Val, value: &Val) -> Val {
+    Val::new(
+        Arc::new(json!({"key": key.get().clone(), "value": value.get().clone()})),
+        value.prov.clone(),
+    )
+}
+
+/// A variable with its lens as written in AIR (`xs.$.items.[0]`).
+pub(crate) fn expression(name: &str, lens: Option<&Lens>) -> String {
+    let mut out = name.to_owned();
+    if let Some(lens) = lens {
+        out.push_str(".$");
+        for step in &lens.steps {
+            match step {
+                LensStep::Field(field) => {
+                    out.push('.');
+                    out.push_str(field);
+                }
+                LensStep::Index(i) => out.push_str(&format!(".[{i}]")),
+                LensStep::Var(var) => out.push_str(&format!(".[{var}]")),
+            }
+        }
+        if lens.bang {
+            out.push('!');
+        }
+    }
+    out
+}

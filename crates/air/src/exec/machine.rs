@@ -1,0 +1,238 @@
+//! The execution loop: a heap stack of frames, so the native stack stays flat
+//! whatever the script's depth or the number of fold iterations.
+
+use std::rc::Rc;
+
+use serde_json::{Value, json};
+
+use super::{
+    Exec, Res, Status, Stop,
+    env::NewMark,
+    errors::{self, CatchErr, ErrorInfo, LastError},
+    fold::Frame as FoldFrame,
+    hard::HardError,
+    key,
+    val::Prov,
+};
+use crate::{Fail, Instr, InstrKind, Variable};
+
+pub(crate) enum Frame<'s> {
+    Exec(&'s Instr),
+    /// After a seq's first branch.
+    SeqNext(&'s Instr),
+    /// After a par's left branch.
+    ParRight(&'s Instr),
+    /// After a par's right branch, with the left one's status.
+    ParJoin(Status),
+    /// After a xor's first branch.
+    XorCatch(&'s Instr),
+    /// After a xor's second branch.
+    XorEnd,
+    NewEnd(NewMark<'s>),
+    Fold(FoldFrame),
+}
+
+impl<'s> Exec<'s, '_, '_> {
+    /// Executes `root` once; the streams persist for the next pass.
+    pub(super) fn run_pass(&mut self, root: &'s Instr) -> Result<Status, HardError> {
+        let mut stack: Vec<Frame<'s>> = vec![Frame::Exec(root)];
+        let mut ret = Status::Complete;
+        while let Some(frame) = stack.pop() {
+            match frame {
+                Frame::Exec(instr) => {
+                    self.steps += 1;
+                    if self.steps > self.params.limits.max_steps {
+                        return Err(HardError::TooManySteps {
+                            limit: self.params.limits.max_steps,
+                        });
+                    }
+                    if let Some(status) = self.dispatch(instr, &mut stack)? {
+                        ret = status;
+                    }
+                }
+                Frame::SeqNext(second) => {
+                    if matches!(ret, Status::Complete) {
+                        stack.push(Frame::Exec(second));
+                    }
+                }
+                Frame::ParRight(right) => {
+                    stack.push(Frame::ParJoin(ret.clone()));
+                    stack.push(Frame::Exec(right));
+                }
+                Frame::ParJoin(left) => ret = par_status(left, ret),
+                Frame::XorCatch(second) => {
+                    if let Status::Failed(error) = &ret {
+                        self.errors.push(error.clone());
+                        stack.push(Frame::XorEnd);
+                        stack.push(Frame::Exec(second));
+                    }
+                }
+                Frame::XorEnd => {
+                    self.errors.pop();
+                }
+                Frame::NewEnd(mark) => self.env.end_new(mark),
+                Frame::Fold(frame) => {
+                    if let Some(status) = self.fold_frame(frame, &ret)? {
+                        ret = status;
+                    }
+                }
+            }
+        }
+        Ok(ret)
+    }
+
+    /// Starts `instr`: returns its status if it finished at once, or pushes
+    /// the frames that will finish it.
+    fn dispatch(
+        &mut self,
+        instr: &'s Instr,
+        stack: &mut Vec<Frame<'s>>,
+    ) -> Result<Option<Status>, HardError> {
+        let result: Res<()> = match &instr.kind {
+            InstrKind::Seq(first, second) => {
+                stack.push(Frame::SeqNext(second));
+                stack.push(Frame::Exec(first));
+                return Ok(None);
+            }
+            InstrKind::Par(left, right) => {
+                stack.push(Frame::ParRight(right));
+                stack.push(Frame::Exec(left));
+                return Ok(None);
+            }
+            InstrKind::Xor(first, second) => {
+                stack.push(Frame::XorCatch(second));
+                stack.push(Frame::Exec(first));
+                return Ok(None);
+            }
+            InstrKind::Match(m) => match self.matches(&m.left, &m.right) {
+                Ok(equal) if equal != m.negated => {
+                    stack.push(Frame::Exec(&m.body));
+                    return Ok(None);
+                }
+                Ok(_) => Err(Stop::Catch(errors::not_matched(m.negated))),
+                Err(stop) => Err(stop),
+            },
+            InstrKind::New(new) => {
+                let mark = match &new.var {
+                    Variable::Scalar(name) => self.env.new_scalar(name.as_str()),
+                    Variable::Canon(name) => self.env.new_canon(name.as_str(), false),
+                    Variable::CanonMap(name) => self.env.new_canon(name.as_str(), true),
+                    Variable::Stream(name) | Variable::StreamMap(name) => {
+                        let map = matches!(new.var, Variable::StreamMap(_));
+                        let instance = key::node(self.ctx, instr.id.0);
+                        self.env.new_stream(name.as_str(), map, instance)
+                    }
+                };
+                stack.push(Frame::NewEnd(mark));
+                stack.push(Frame::Exec(&new.body));
+                return Ok(None);
+            }
+            InstrKind::Fold(fold) => match self.start_fold(instr, fold, stack) {
+                Ok(status) => return Ok(status),
+                Err(stop) => Err(stop),
+            },
+            InstrKind::Next(name) => match self.next(name.as_str(), stack) {
+                Ok(status) => return Ok(status),
+                Err(stop) => Err(stop),
+            },
+            InstrKind::Call(call) => self.call(instr, call),
+            InstrKind::Ap(ap) => self.ap(instr, ap),
+            InstrKind::Canon(canon) => self.canon_instr(instr, canon),
+            InstrKind::Fail(fail) => self.fail(fail),
+            InstrKind::Null => Ok(()),
+            InstrKind::Never => Err(Stop::Wait),
+        };
+        Ok(Some(match result {
+            Ok(()) => Status::Complete,
+            Err(Stop::Wait) => Status::Incomplete,
+            Err(Stop::Catch(error)) => Status::Failed(self.raise(instr, error)),
+            Err(Stop::Hard(error)) => return Err(error),
+        }))
+    }
+
+    fn matches(&self, left: &'s crate::Value, right: &'s crate::Value) -> Res<bool> {
+        let left = self.resolve(left)?;
+        let right = self.resolve(right)?;
+        Ok(left.get() == right.get())
+    }
+
+    /// Ties a catchable error to its instruction and updates `%last_error%`.
+    pub(super) fn raise(&mut self, instr: &Instr, error: CatchErr) -> Rc<ErrorInfo> {
+        if let Some(original) = error.reraise {
+            return original;
+        }
+        let peer = error.peer.unwrap_or_else(|| self.current.to_string());
+        let object = json!({
+            "error_code": error.code,
+            "message": error.message,
+            "instruction": crate::instr_head(instr),
+            "peer_id": peer,
+        });
+        let prov = Prov::Error(peer.as_str().into());
+        let info = Rc::new(ErrorInfo {
+            object: object.into(),
+            code: error.code,
+            message: error.message,
+            prov: prov.clone(),
+        });
+        match error.last_error {
+            LastError::Object => self.last_error = (info.object.clone(), prov),
+            LastError::Keep => {}
+            LastError::User(mut user) => {
+                if let Value::Object(fields) = &mut user
+                    && !fields.contains_key("peer_id")
+                {
+                    fields.insert("peer_id".into(), peer.into());
+                }
+                self.last_error = (user.into(), prov);
+            }
+        }
+        info
+    }
+
+    fn fail(&mut self, fail: &'s Fail) -> Res<()> {
+        let object = match fail {
+            Fail::Literal { code, message } => {
+                if *code == 0 {
+                    return Err(Stop::Catch(errors::invalid_error_object(
+                        "error code must be non-zero, but it is zero".to_owned(),
+                    )));
+                }
+                json!({
+                    "error_code": code,
+                    "message": message,
+                    "instruction": format!("fail {code} \"{message}\""),
+                })
+            }
+            Fail::Scalar { name, lens } => {
+                let val = self.scalar(name.as_str())?.clone();
+                let val = self.with_lens(val, lens.as_ref())?;
+                val.get().clone()
+            }
+            Fail::Error => {
+                let Some(current) = self.errors.last() else {
+                    return Err(Stop::Catch(errors::invalid_error_object(
+                        "error code must be non-zero, but it is zero".to_owned(),
+                    )));
+                };
+                return Err(Stop::Catch(CatchErr {
+                    reraise: Some(current.clone()),
+                    ..CatchErr::new(current.code, current.message.clone())
+                }));
+            }
+            Fail::LastError => (*self.last_error.0).clone(),
+        };
+        errors::check_error_object(&object).map_err(Stop::Catch)?;
+        Err(Stop::Catch(errors::user_fail(object)))
+    }
+}
+
+/// `par` fails only when both branches fail; a failure next to an incomplete
+/// branch leaves the par incomplete.
+fn par_status(left: Status, right: Status) -> Status {
+    match (left, right) {
+        (Status::Failed(_), Status::Failed(error)) => Status::Failed(error),
+        (Status::Incomplete, _) | (_, Status::Incomplete) => Status::Incomplete,
+        _ => Status::Complete,
+    }
+}

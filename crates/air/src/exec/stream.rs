@@ -1,0 +1,88 @@
+//! Stream contents during one run. They survive from one pass of the run to
+//! the next (see `exec` on passes): an element is identified by the key of the
+//! instruction instance that appended it, so re-executing that instance in a
+//! later pass appends nothing new.
+
+use std::collections::{HashMap, HashSet};
+
+use crate::data::EntryKey;
+
+use super::{hard::HardError, val::Val};
+
+/// One stream value (or stream map pair).
+#[derive(Debug, Clone)]
+pub(crate) struct Elem {
+    pub key: EntryKey,
+    pub val: Val,
+    pub map_key: Option<Val>,
+}
+
+#[derive(Debug, Default)]
+pub(crate) struct StreamData {
+    pub elems: Vec<Elem>,
+    keys: HashSet<EntryKey>,
+    /// The smallest length at which a fold stopped reading this stream in the
+    /// current pass: if the stream grew past it, the fold missed values.
+    read_len: Option<usize>,
+}
+
+/// A stream instance: its `new` scope key (0 for particle-wide), name, and
+/// whether it is a stream map.
+pub(crate) type StreamId<'s> = (EntryKey, &'s str, bool);
+
+#[derive(Debug, Default)]
+pub(crate) struct Streams<'s> {
+    streams: HashMap<StreamId<'s>, StreamData>,
+}
+
+impl<'s> Streams<'s> {
+    pub(crate) fn elems(&self, id: &StreamId<'s>) -> &[Elem] {
+        self.streams.get(id).map_or(&[], |s| &s.elems)
+    }
+
+    pub(crate) fn len(&self, id: &StreamId<'s>) -> usize {
+        self.elems(id).len()
+    }
+
+    /// Appends unless an element with this key exists (a later pass).
+    pub(crate) fn append(
+        &mut self,
+        id: StreamId<'s>,
+        elem: Elem,
+        limit: usize,
+    ) -> Result<(), HardError> {
+        let stream = self.streams.entry(id).or_default();
+        if stream.keys.contains(&elem.key) {
+            return Ok(());
+        }
+        if stream.elems.len() >= limit {
+            let sigil = if id.2 { "%" } else { "$" };
+            return Err(HardError::StreamTooLong {
+                stream: format!("{sigil}{}", id.1),
+                limit,
+            });
+        }
+        stream.keys.insert(elem.key);
+        stream.elems.push(elem);
+        Ok(())
+    }
+
+    /// A fold stopped reading `id` at its current length.
+    pub(crate) fn note_read(&mut self, id: StreamId<'s>) {
+        let stream = self.streams.entry(id).or_default();
+        let len = stream.elems.len();
+        stream.read_len = Some(stream.read_len.map_or(len, |old| old.min(len)));
+    }
+
+    /// True when a fold missed values appended after it stopped reading;
+    /// clears the read marks for the next pass.
+    pub(crate) fn take_missed(&mut self) -> bool {
+        let mut missed = false;
+        for stream in self.streams.values_mut() {
+            if let Some(read) = stream.read_len.take() {
+                missed |= stream.elems.len() > read;
+            }
+        }
+        missed
+    }
+}
