@@ -47,10 +47,14 @@ struct Args {
     only: Vec<String>,
     weft: bool,
     aquavm: bool,
+    /// Scripts from files, run instead of the built-in scenarios.
+    scripts: Vec<String>,
+    /// Print each engine's calls to stderr.
+    show_calls: bool,
 }
 
-const USAGE: &str =
-    "usage: air-vs-aquavm [--json] [--budget SECONDS] [--only NAME]... [--engine weft|aquavm]";
+const USAGE: &str = "usage: air-vs-aquavm [--json] [--budget SECONDS] [--only NAME]... [--engine weft|aquavm] \
+     [--script FILE.air]... [--show-calls]";
 
 fn parse_args() -> Result<Args, String> {
     let mut args = Args {
@@ -63,6 +67,8 @@ fn parse_args() -> Result<Args, String> {
         only: Vec::new(),
         weft: true,
         aquavm: true,
+        scripts: Vec::new(),
+        show_calls: false,
     };
     let mut words = std::env::args().skip(1);
     while let Some(word) = words.next() {
@@ -84,6 +90,10 @@ fn parse_args() -> Result<Args, String> {
                 Some("aquavm") => args.weft = false,
                 _ => return Err("--engine takes weft or aquavm".into()),
             },
+            "--script" => args
+                .scripts
+                .push(words.next().ok_or("--script takes a file name")?),
+            "--show-calls" => args.show_calls = true,
             "--help" | "-h" => return Err(USAGE.into()),
             other => return Err(format!("unknown argument {other:?} (try --help)")),
         }
@@ -101,8 +111,24 @@ fn main() -> ExitCode {
     };
     let mut rows = Vec::new();
     let mut failed = false;
-    for scenario in scenarios::all() {
-        if !args.only.is_empty() && !args.only.iter().any(|name| name == scenario.name) {
+    let scenarios = if args.scripts.is_empty() {
+        scenarios::all()
+    } else {
+        match args
+            .scripts
+            .iter()
+            .map(|path| scenarios::from_file(path))
+            .collect()
+        {
+            Ok(scenarios) => scenarios,
+            Err(message) => {
+                eprintln!("{message}");
+                return ExitCode::from(2);
+            }
+        }
+    };
+    for scenario in scenarios {
+        if !args.only.is_empty() && !args.only.contains(&scenario.name) {
             continue;
         }
         eprintln!(
@@ -170,6 +196,13 @@ fn run_scenario(scenario: &scenarios::Scenario, args: &Args) -> Result<Row, Stri
             notes.push(format!("{name} ended with errors: {}", failures.join("; ")));
         }
     }
+    if args.show_calls {
+        for (name, report) in [("weft", weft.as_ref()), ("aquavm", aquavm.as_ref())] {
+            for call in report.iter().flat_map(|(_, report)| &report.calls) {
+                eprintln!("{name}: {}", report::describe(call));
+            }
+        }
+    }
     let mismatch = match (&weft, &aquavm) {
         (Some((_, weft)), Some((_, aquavm))) => report::difference(weft, aquavm),
         _ => None,
@@ -185,7 +218,7 @@ fn run_scenario(scenario: &scenarios::Scenario, args: &Args) -> Result<Row, Stri
         .or(aquavm.as_ref())
         .map_or(0, |(_, report)| report.calls.len());
     Ok(Row {
-        scenario: scenario.name,
+        scenario: scenario.name.clone(),
         weft: weft.as_ref().map(|(engine, _)| *engine),
         aquavm: aquavm.as_ref().map(|(engine, _)| *engine),
         calls,

@@ -76,7 +76,8 @@ fn sort_key(call: &Call) -> (String, String, String, String) {
     )
 }
 
-fn describe(call: &Call) -> String {
+/// `peer: service.function [args]`, long arguments cut.
+pub(crate) fn describe(call: &Call) -> String {
     let mut args = Value::Array(call.args.clone()).to_string();
     if args.len() > 120 {
         let mut cut = 120;

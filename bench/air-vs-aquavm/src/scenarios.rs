@@ -8,7 +8,7 @@ use weft_air::Limits;
 /// One script to run on both interpreters.
 #[derive(Debug, Clone)]
 pub(crate) struct Scenario {
-    pub(crate) name: &'static str,
+    pub(crate) name: String,
     pub(crate) source: String,
     pub(crate) limits: Limits,
 }
@@ -25,9 +25,20 @@ pub(crate) fn all() -> Vec<Scenario> {
     ]
 }
 
-fn scenario(name: &'static str, source: String) -> Scenario {
+/// A scenario read from an `.air` file, named after the file.
+pub(crate) fn from_file(path: &str) -> Result<Scenario, String> {
+    let source =
+        std::fs::read_to_string(path).map_err(|error| format!("cannot read {path}: {error}"))?;
+    Ok(Scenario {
+        name: path.to_owned(),
+        source,
+        limits: Limits::default(),
+    })
+}
+
+fn scenario(name: &str, source: String) -> Scenario {
     Scenario {
-        name,
+        name: name.to_owned(),
         source,
         limits: Limits::default(),
     }
@@ -132,7 +143,7 @@ fn blob_through_peers(bytes: usize, peers: usize) -> Scenario {
         ..Limits::default()
     };
     Scenario {
-        name: "blob-1mib-5-peers",
+        name: "blob-1mib-5-peers".to_owned(),
         source: script,
         limits,
     }

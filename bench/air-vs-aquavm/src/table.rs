@@ -8,7 +8,7 @@ use serde_json::{Value, json};
 /// One scenario's measurements on both engines.
 #[derive(Debug)]
 pub(crate) struct Row {
-    pub(crate) scenario: &'static str,
+    pub(crate) scenario: String,
     /// `None` for an engine left out with `--engine`.
     pub(crate) weft: Option<Engine>,
     pub(crate) aquavm: Option<Engine>,
@@ -177,7 +177,7 @@ mod tests {
         assert_eq!(duration(Duration::from_micros(1500)), "1.50 ms");
         assert_eq!(bytes(3 << 20), "3.00 MiB");
         let row = Row {
-            scenario: "blob",
+            scenario: "blob".into(),
             weft: Some(Engine {
                 median: Duration::from_millis(1),
                 iterations: 3,
