@@ -132,8 +132,8 @@ pub(crate) struct Exec<'s, 'r, 'd> {
 }
 
 /// Runs `script` to completion (or waiting) against `store`.
-pub(crate) fn execute<'s, 'd>(
-    script: &'s Script,
+pub(crate) fn execute<'d>(
+    script: &Script,
     store: Store<'d>,
     call_results: BTreeMap<CallId, CallResult>,
     params: &RunParams<'_>,

@@ -21,6 +21,7 @@ pub fn keypair(peer: &str) -> KeyPair {
     KeyPair::from_seed(seed)
 }
 
+#[derive(Debug)]
 pub struct Keys;
 
 impl PeerKeys for Keys {
@@ -59,13 +60,15 @@ pub fn run_once(
 }
 
 /// Services for tests: `("op" "identity") [x]` returns x, `("op" "fail") [m]`
-/// fails with code 7 and message m, `("k" "v") [x]` returns x too, anything
+/// fails with code 7 and message m, `("k" "v") [x]` returns x too, `("obj"
+/// "make")` returns `{"a": {"b": [10, 20]}, "s": "text", "n": 1}`, anything
 /// else returns its arguments as an array.
 pub fn service(request: &CallRequest) -> CallResult {
     match (request.service.as_str(), request.function.as_str()) {
         ("op", "identity") | ("k", "v") => {
             CallResult::Ok(request.args.first().cloned().unwrap_or(Value::Null))
         }
+        ("obj", "make") => CallResult::Ok(json!({"a": {"b": [10, 20]}, "s": "text", "n": 1})),
         ("op", "fail") => CallResult::Err {
             ret_code: 7,
             message: request.args.first().cloned().unwrap_or(json!("failed")),
@@ -75,6 +78,7 @@ pub fn service(request: &CallRequest) -> CallResult {
 }
 
 /// What a peer did while it ran to quiescence.
+#[derive(Debug)]
 pub struct Visit {
     pub outcome: Outcome,
     /// Every call the host executed, in order.
@@ -118,6 +122,7 @@ pub fn visit_with(
 
 /// A tiny network: runs deliveries in FIFO order until none is left, each peer
 /// keeping its data. Returns every call executed, as (peer, request).
+#[derive(Debug)]
 pub struct Net {
     pub script: Script,
     pub data: HashMap<String, Data>,

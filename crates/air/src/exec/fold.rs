@@ -39,19 +39,20 @@ pub(crate) struct FoldState<'s> {
     in_last: bool,
 }
 
+/// Frames that end part of a fold (pushed before the part runs).
 pub(crate) enum Frame {
     /// After an iteration's body: restore the enclosing iteration.
-    IterEnd {
+    Iteration {
         fold: usize,
         mark: ScopeMark,
         ctx: EntryKey,
         pos: usize,
     },
-    LastEnd {
+    Last {
         fold: usize,
         ctx: EntryKey,
     },
-    FoldEnd,
+    Whole,
 }
 
 impl<'s> Exec<'s, '_, '_> {
@@ -77,7 +78,7 @@ impl<'s> Exec<'s, '_, '_> {
         }
         self.folds.push(state);
         let idx = self.folds.len() - 1;
-        stack.push(MachineFrame::Fold(Frame::FoldEnd));
+        stack.push(MachineFrame::Fold(Frame::Whole));
         if len > 0 {
             self.enter_iteration(idx, 0, stack);
         } else if fold.last.is_some() {
@@ -121,7 +122,7 @@ impl<'s> Exec<'s, '_, '_> {
         ret: &Status,
     ) -> Result<Option<Status>, HardError> {
         match frame {
-            Frame::IterEnd {
+            Frame::Iteration {
                 fold,
                 mark,
                 ctx,
@@ -132,12 +133,12 @@ impl<'s> Exec<'s, '_, '_> {
                 self.folds[fold].pos = pos;
                 Ok(None)
             }
-            Frame::LastEnd { fold, ctx } => {
+            Frame::Last { fold, ctx } => {
                 self.ctx = ctx;
                 self.folds[fold].in_last = false;
                 Ok(None)
             }
-            Frame::FoldEnd => {
+            Frame::Whole => {
                 let state = self.folds.pop();
                 // A fold over a stream keeps waiting for values to come.
                 Ok(match (state.map(|s| s.items), ret) {
@@ -183,7 +184,7 @@ impl<'s> Exec<'s, '_, '_> {
         let mark = self.env.enter_scope();
         let saved_ctx = std::mem::replace(&mut self.ctx, ctx);
         self.env.set_scalar(fold.iterator.as_str(), val);
-        stack.push(MachineFrame::Fold(Frame::IterEnd {
+        stack.push(MachineFrame::Fold(Frame::Iteration {
             fold: idx,
             mark,
             ctx: saved_ctx,
@@ -200,7 +201,7 @@ impl<'s> Exec<'s, '_, '_> {
         state.in_last = true;
         let ctx = key::absorb(state.fold_ctx, key::LAST, 0);
         let saved_ctx = std::mem::replace(&mut self.ctx, ctx);
-        stack.push(MachineFrame::Fold(Frame::LastEnd {
+        stack.push(MachineFrame::Fold(Frame::Last {
             fold: idx,
             ctx: saved_ctx,
         }));

@@ -1,0 +1,287 @@
+//! Several peers by hand: forwarding, joins, streams across peers, and hard
+//! errors that must leave the previous data untouched.
+
+#[path = "interp_support.rs"]
+mod support;
+
+use std::collections::BTreeMap;
+
+use serde_json::json;
+use support::{INIT, Net, run_once, script, visit};
+use weft_air::{CallResult, Data, Limits};
+
+#[test]
+fn remote_call_forwards_once_and_returns() {
+    let mut net = Net::new(
+        r#"(seq (call "A" ("op" "identity") ["from A"] x)
+                (call %init_peer_id% ("out" "got") [x]))"#,
+    );
+    net.flow(INIT);
+    assert_eq!(net.args_of("out", "got"), vec![vec![json!("from A")]]);
+    let peers: Vec<_> = net.outcomes.iter().map(|(p, ..)| p.as_str()).collect();
+    assert_eq!(peers, ["init", "A", "init"]);
+}
+
+#[test]
+fn sent_marker_prevents_forwarding_twice() {
+    let s = script(r#"(par (call "B" ("x" "y") []) (call %init_peer_id% ("s" "f") []))"#);
+    let first = visit(&s, INIT, Data::default(), Data::default());
+    assert_eq!(first.outcome.next_peers, vec!["B".to_owned()]);
+    // Running again (say, a new particle copy arrives) does not forward again.
+    let again = visit(&s, INIT, first.outcome.data, Data::default());
+    assert!(again.outcome.next_peers.is_empty());
+}
+
+#[test]
+fn join_waits_for_a_value_from_another_peer() {
+    let mut net = Net::new(
+        r#"(par (call "B" ("k" "v") [1] x)
+                (call %init_peer_id% ("out" "j") [x]))"#,
+    );
+    net.flow(INIT);
+    assert_eq!(net.args_of("out", "j"), vec![vec![json!(1)]]);
+    assert!(net.outcomes.iter().all(|(_, code, _)| *code == 0));
+}
+
+#[test]
+fn streams_across_peers_canonicalized_in_one_order() {
+    let text = r#"(seq
+        (par (seq (call "A" ("op" "identity") ["a"] $s) (call %init_peer_id% ("op" "noop") []))
+             (seq (call "B" ("op" "identity") ["b"] $s) (call %init_peer_id% ("op" "noop") [])))
+        (seq (canon %init_peer_id% $s #c)
+             (call %init_peer_id% ("out" "c") [#c])))"#;
+    let mut net = Net::new(text);
+    net.flow(INIT);
+    assert_eq!(net.args_of("out", "c"), vec![vec![json!(["a", "b"])]]);
+
+    // By hand, B's data first then A's: the same canon.
+    let s = script(text);
+    let start = visit(&s, INIT, Data::default(), Data::default()).outcome;
+    let a = visit(&s, "A", Data::default(), start.data.clone()).outcome;
+    let b = visit(&s, "B", Data::default(), start.data.clone()).outcome;
+    let after_b = visit(&s, INIT, start.data, b.data).outcome;
+    let after_a = visit(&s, INIT, after_b.data, a.data);
+    let c = after_a.calls.iter().find(|c| c.service == "out").unwrap();
+    assert_eq!(c.args, vec![json!(["a", "b"])]);
+}
+
+#[test]
+fn canon_on_another_peer_is_frozen_there() {
+    let mut net = Net::new(
+        r#"(seq (seq (ap 1 $s) (ap 2 $s))
+           (seq (canon "A" $s #c)
+                (seq (ap 3 $s) (call %init_peer_id% ("out" "c") [#c]))))"#,
+    );
+    net.flow(INIT);
+    assert_eq!(net.args_of("out", "c"), vec![vec![json!([1, 2])]]);
+}
+
+#[test]
+fn fold_with_remote_calls_per_element() {
+    let mut net = Net::new(
+        r#"(seq (seq (ap "A" $p) (seq (ap "B" $p) (canon %init_peer_id% $p #peers)))
+           (seq (fold #peers p
+                  (par (seq (call p ("op" "identity") [p] $r)
+                            (call %init_peer_id% ("op" "noop") []))
+                       (next p)))
+                (seq (canon %init_peer_id% $r #rs) (call %init_peer_id% ("out" "all") [#rs.length]))))"#,
+    );
+    net.flow(INIT);
+    // The canon happens once both branches are back; which peer's value is
+    // first depends on the fold order, not on arrival.
+    let all = net.args_of("out", "all");
+    assert!(all.contains(&vec![json!(2)]), "{all:?}");
+}
+
+fn limits() -> Limits {
+    Limits::default()
+}
+
+#[test]
+fn tampered_value_is_rejected_and_previous_data_kept() {
+    let s = script(r#"(call "A" ("op" "identity") ["hello"] x)"#);
+    let a = visit(&s, "A", Data::default(), Data::default()).outcome;
+    let mut bytes = a.data.to_bytes();
+    let at = bytes.windows(5).position(|w| w == b"hello").unwrap();
+    bytes[at + 4] = b'p';
+    let forged = Data::from_bytes(&bytes, &limits()).unwrap();
+    let prev = visit(&s, INIT, Data::default(), Data::default())
+        .outcome
+        .data;
+    let out = run_once(&s, INIT, prev.clone(), forged, BTreeMap::new(), &limits());
+    assert_eq!(out.ret_code, 20002, "{:?}", out.error);
+    assert_eq!(out.data, prev);
+    assert!(out.next_peers.is_empty() && out.call_requests.is_empty());
+}
+
+#[test]
+fn unknown_producer_is_rejected() {
+    let s = script(r#"(call "unknown" ("op" "identity") [1] x)"#);
+    let forged = visit(&s, "unknown", Data::default(), Data::default())
+        .outcome
+        .data;
+    let out = run_once(
+        &s,
+        INIT,
+        Data::default(),
+        forged,
+        BTreeMap::new(),
+        &limits(),
+    );
+    assert_eq!(out.ret_code, 20001);
+    assert!(out.data.is_empty());
+}
+
+#[test]
+fn result_signed_by_the_wrong_peer_is_rejected() {
+    // Same node ids, but the call is on B: B legitimately signs a result that
+    // the real script expects from A.
+    let real = script(r#"(call "A" ("op" "identity") [1] x)"#);
+    let other = script(r#"(call "B" ("op" "identity") [1] x)"#);
+    let by_b = visit(&other, "B", Data::default(), Data::default())
+        .outcome
+        .data;
+    let out = run_once(
+        &real,
+        "C",
+        Data::default(),
+        by_b,
+        BTreeMap::new(),
+        &limits(),
+    );
+    assert_eq!(out.ret_code, 20004, "{:?}", out.error);
+    assert!(out.data.is_empty());
+}
+
+#[test]
+fn conflicting_results_are_rejected() {
+    let s = script(r#"(call "A" ("s" "f") [] x)"#);
+    let answer = |value: i64| {
+        let pending = run_once(
+            &s,
+            "A",
+            Data::default(),
+            Data::default(),
+            BTreeMap::new(),
+            &limits(),
+        );
+        let id = pending.call_requests[0].id;
+        let results = BTreeMap::from([(id, CallResult::Ok(json!(value)))]);
+        run_once(
+            &s,
+            "A",
+            Data::default(),
+            Data::default(),
+            results,
+            &limits(),
+        )
+        .data
+    };
+    let (one, two) = (answer(1), answer(2));
+    let held = run_once(&s, "C", Data::default(), one, BTreeMap::new(), &limits()).data;
+    let out = run_once(&s, "C", held.clone(), two, BTreeMap::new(), &limits());
+    assert_eq!(out.ret_code, 20003, "{:?}", out.error);
+    assert_eq!(out.data, held);
+}
+
+#[test]
+fn limits_are_hard_errors() {
+    let tight = Limits {
+        max_stream_len: 2,
+        ..Limits::default()
+    };
+    let s = script(r#"(seq (ap 1 $s) (seq (ap 2 $s) (ap 3 $s)))"#);
+    let out = run_once(
+        &s,
+        INIT,
+        Data::default(),
+        Data::default(),
+        BTreeMap::new(),
+        &tight,
+    );
+    assert_eq!(out.ret_code, 20005, "{:?}", out.error);
+
+    let tight = Limits {
+        max_steps: 10,
+        ..Limits::default()
+    };
+    let s = script(r#"(fold [] i (null))"#);
+    let ok = run_once(
+        &s,
+        INIT,
+        Data::default(),
+        Data::default(),
+        BTreeMap::new(),
+        &tight,
+    );
+    assert_eq!(ok.ret_code, 0);
+    let s = script(
+        r#"(seq (seq (seq (null) (null)) (seq (null) (null))) (seq (seq (null) (null)) (seq (null) (null))))"#,
+    );
+    let out = run_once(
+        &s,
+        INIT,
+        Data::default(),
+        Data::default(),
+        BTreeMap::new(),
+        &tight,
+    );
+    assert_eq!(out.ret_code, 20006);
+
+    let tight = Limits {
+        max_call_result_bytes: 16,
+        ..Limits::default()
+    };
+    let s = script(
+        r#"(seq (call %init_peer_id% ("s" "f") [] x) (call %init_peer_id% ("s" "g") [] y))"#,
+    );
+    let first = run_once(
+        &s,
+        INIT,
+        Data::default(),
+        Data::default(),
+        BTreeMap::new(),
+        &tight,
+    );
+    let id = first.call_requests[0].id;
+    let ok = run_once(
+        &s,
+        INIT,
+        Data::default(),
+        Data::default(),
+        BTreeMap::from([(id, CallResult::Ok(json!("short")))]),
+        &tight,
+    );
+    assert_eq!(ok.ret_code, 0);
+    let id2 = ok.call_requests[0].id;
+    let big = CallResult::Ok(json!("a string longer than sixteen bytes"));
+    let out = run_once(
+        &s,
+        INIT,
+        ok.data.clone(),
+        Data::default(),
+        BTreeMap::from([(id2, big)]),
+        &tight,
+    );
+    assert_eq!(out.ret_code, 20007, "{:?}", out.error);
+    assert_eq!(out.data, ok.data);
+}
+
+#[test]
+fn data_roundtrips_through_bytes() {
+    let mut net = Net::new(
+        r#"(seq (call "A" ("obj" "make") [] x)
+           (seq (seq (ap x.$.a $s) (canon "A" $s #c))
+                (call %init_peer_id% ("out" "c") [#c x.$.n])))"#,
+    );
+    net.flow(INIT);
+    assert_eq!(
+        net.args_of("out", "c"),
+        vec![vec![json!([{"b": [10, 20]}]), json!(1)]]
+    );
+    let data = &net.data[INIT];
+    let bytes = data.to_bytes();
+    let back = Data::from_bytes(&bytes, &limits()).unwrap();
+    assert_eq!(&back, data);
+    assert_eq!(back.to_bytes(), bytes);
+}
