@@ -19,9 +19,12 @@ start=$(date +%s%N)
 import json, sys
 report = json.load(sys.stdin)
 for call in report["calls"]:
-    outcome = call["result"] if call["error"] is None else "error %s" % call["error"]
+    if call["error"] is None:
+        outcome = json.dumps(call["result"])
+    else:
+        outcome = "failed: ret_code %s, %s" % (call["error"]["ret_code"], call["error"]["message"])
     print("  %-5s %s.%s%s -> %s" % (call["peer"], call["service"], call["function"],
-          json.dumps(call["args"]), json.dumps(outcome)))
+          json.dumps(call["args"]), outcome))
 print("peers:", ", ".join("%s=%s" % (k, v["ret_code"]) for k, v in sorted(report["peers"].items())))
 '
 end=$(date +%s%N)
