@@ -4,11 +4,11 @@
 //! error names the position ("a call output must be ...") and what was found.
 
 use super::ParseError;
-use super::instr::{Keyword, Opened, Parser, Pending};
+use super::instr::{Keyword, Opened, PLACEHOLDER, Parser, Pending};
 use super::operand::Operand;
 use crate::{
-    Ap, ApTarget, Call, CallOutput, Canon, CanonKind, Fail, InstrKind, Iterable, Lens, LensStep,
-    Literal, Name, Value, Variable,
+    Ap, ApTarget, Call, CallOutput, Canon, CanonKind, Fail, Fold, InstrKind, Iterable, Lens,
+    LensStep, Literal, Match, Name, New, Value, Variable,
 };
 
 impl Parser<'_> {
@@ -27,17 +27,30 @@ impl Parser<'_> {
                     ("the left value of `match`", "the right value of `match`")
                 };
                 let (left, right) = (self.value(left)?, self.value(right)?);
-                Opened::Compound(Pending::Match(left, right, negated))
+                Opened::Compound(Pending::Match(Box::new(Match {
+                    left,
+                    right,
+                    negated,
+                    body: PLACEHOLDER,
+                })))
             }
             Keyword::Fold => {
                 let iterable = self.iterable()?;
                 let iterator = self.scalar_name("the iterator of `fold`")?;
-                Opened::Compound(Pending::Fold(iterable, iterator))
+                Opened::Compound(Pending::Fold(Box::new(Fold {
+                    iterable,
+                    iterator,
+                    body: PLACEHOLDER,
+                    last: None,
+                })))
             }
             Keyword::Next => Opened::Leaf(InstrKind::Next(
                 self.scalar_name("the fold iterator of `next`")?,
             )),
-            Keyword::New => Opened::Compound(Pending::New(self.variable()?)),
+            Keyword::New => Opened::Compound(Pending::New(Box::new(New {
+                var: self.variable()?,
+                body: PLACEHOLDER,
+            }))),
             Keyword::Ap => Opened::Leaf(InstrKind::Ap(Box::new(self.ap()?))),
             Keyword::Canon => Opened::Leaf(InstrKind::Canon(Box::new(self.canon()?))),
             Keyword::Fail => Opened::Leaf(InstrKind::Fail(Box::new(self.fail()?))),

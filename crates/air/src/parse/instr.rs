@@ -9,9 +9,7 @@
 use super::ParseError;
 use super::error::line_col;
 use super::scanner::Scanner;
-use crate::{
-    Fold, Instr, InstrKind, Iterable, Match, Name, New, NodeId, Script, Span, Value, Variable,
-};
+use crate::{Fold, Instr, InstrKind, Match, New, NodeId, Script, Span};
 
 pub(crate) const KEYWORDS: &str =
     "call, seq, par, xor, match, mismatch, fold, next, new, ap, canon, fail, null, never";
@@ -34,23 +32,52 @@ pub(crate) enum Keyword {
     Never,
 }
 
+/// Packs a word of up to 8 bytes into an integer, so that keywords compare
+/// with one integer comparison instead of a string comparison.
+const fn pack(word: &[u8]) -> u64 {
+    let mut packed = 0u64;
+    let mut i = 0;
+    while i < word.len() {
+        packed |= (word[i] as u64) << (8 * i);
+        i += 1;
+    }
+    packed
+}
+
 impl Keyword {
-    fn from_text(text: &str) -> Option<Self> {
-        Some(match text {
-            "call" => Self::Call,
-            "seq" => Self::Seq,
-            "par" => Self::Par,
-            "xor" => Self::Xor,
-            "match" => Self::Match,
-            "mismatch" => Self::Mismatch,
-            "fold" => Self::Fold,
-            "next" => Self::Next,
-            "new" => Self::New,
-            "ap" => Self::Ap,
-            "canon" => Self::Canon,
-            "fail" => Self::Fail,
-            "null" => Self::Null,
-            "never" => Self::Never,
+    fn from_bytes(word: &[u8]) -> Option<Self> {
+        const CALL: u64 = pack(b"call");
+        const SEQ: u64 = pack(b"seq");
+        const PAR: u64 = pack(b"par");
+        const XOR: u64 = pack(b"xor");
+        const MATCH: u64 = pack(b"match");
+        const MISMATCH: u64 = pack(b"mismatch");
+        const FOLD: u64 = pack(b"fold");
+        const NEXT: u64 = pack(b"next");
+        const NEW: u64 = pack(b"new");
+        const AP: u64 = pack(b"ap");
+        const CANON: u64 = pack(b"canon");
+        const FAIL: u64 = pack(b"fail");
+        const NULL: u64 = pack(b"null");
+        const NEVER: u64 = pack(b"never");
+        if word.len() > 8 {
+            return None;
+        }
+        Some(match pack(word) {
+            CALL => Self::Call,
+            SEQ => Self::Seq,
+            PAR => Self::Par,
+            XOR => Self::Xor,
+            MATCH => Self::Match,
+            MISMATCH => Self::Mismatch,
+            FOLD => Self::Fold,
+            NEXT => Self::Next,
+            NEW => Self::New,
+            AP => Self::Ap,
+            CANON => Self::Canon,
+            FAIL => Self::Fail,
+            NULL => Self::Null,
+            NEVER => Self::Never,
             _ => return None,
         })
     }
@@ -75,15 +102,24 @@ impl Keyword {
     }
 }
 
-/// What an open compound instruction has read so far.
+/// What an open compound instruction has read so far. The node is allocated
+/// when its head is read, with a placeholder where the children go, so
+/// finishing it moves no more than a pointer.
 pub(crate) enum Pending {
     Pair(Keyword),
-    PairSecond(Keyword, Instr),
-    Match(Value, Value, bool),
-    Fold(Iterable, Name),
+    PairSecond(Keyword, Box<Instr>),
+    Match(Box<Match>),
+    Fold(Box<Fold>),
     FoldLast(Box<Fold>),
-    New(Variable),
+    New(Box<New>),
 }
+
+/// Stands in for a child not read yet.
+pub(crate) const PLACEHOLDER: Instr = Instr {
+    id: NodeId(0),
+    span: Span { start: 0, end: 0 },
+    kind: InstrKind::Null,
+};
 
 enum Step {
     Wait(Pending),
@@ -95,32 +131,31 @@ enum Step {
 impl Pending {
     fn accept(self, child: Instr) -> Step {
         match self {
-            Self::Pair(keyword) => Step::Wait(Self::PairSecond(keyword, child)),
+            Self::Pair(keyword) => Step::Wait(Self::PairSecond(keyword, Box::new(child))),
             Self::PairSecond(keyword, first) => {
-                let (a, b) = (Box::new(first), Box::new(child));
+                let second = Box::new(child);
                 Step::Done(match keyword {
-                    Keyword::Par => InstrKind::Par(a, b),
-                    Keyword::Xor => InstrKind::Xor(a, b),
-                    _ => InstrKind::Seq(a, b),
+                    Keyword::Par => InstrKind::Par(first, second),
+                    Keyword::Xor => InstrKind::Xor(first, second),
+                    _ => InstrKind::Seq(first, second),
                 })
             }
-            Self::Match(left, right, negated) => Step::Done(InstrKind::Match(Box::new(Match {
-                left,
-                right,
-                negated,
-                body: child,
-            }))),
-            Self::Fold(iterable, iterator) => Step::MaybeLast(Box::new(Fold {
-                iterable,
-                iterator,
-                body: child,
-                last: None,
-            })),
+            Self::Match(mut m) => {
+                m.body = child;
+                Step::Done(InstrKind::Match(m))
+            }
+            Self::Fold(mut fold) => {
+                fold.body = child;
+                Step::MaybeLast(fold)
+            }
             Self::FoldLast(mut fold) => {
                 fold.last = Some(child);
                 Step::Done(InstrKind::Fold(fold))
             }
-            Self::New(var) => Step::Done(InstrKind::New(Box::new(New { var, body: child }))),
+            Self::New(mut new) => {
+                new.body = child;
+                Step::Done(InstrKind::New(new))
+            }
         }
     }
 }
@@ -247,7 +282,7 @@ impl<'s> Parser<'s> {
         self.s.skip_ws();
         let keyword_start = self.s.pos;
         let text = self.s.take_name_bytes();
-        let Some(keyword) = Keyword::from_text(text) else {
+        let Some(keyword) = Keyword::from_bytes(text.as_bytes()) else {
             return Err(self.s.expected(
                 keyword_start,
                 &format!("an instruction keyword ({KEYWORDS})"),

@@ -9,17 +9,39 @@ pub(crate) struct Scanner<'s> {
     pub(crate) pos: usize,
 }
 
-/// Bytes that may appear in a name or a lens field.
+const EIGHT_SPACES: u64 = u64::from_ne_bytes([b' '; 8]);
+
+const NAME: u8 = 1;
+const DELIMITER: u8 = 2;
+
+/// Byte classes, looked up instead of compared: names are most of a script.
+static CLASS: [u8; 256] = {
+    let mut table = [0u8; 256];
+    let mut b = 0;
+    while b < 256 {
+        let c = b as u8;
+        if c.is_ascii_alphanumeric() || c == b'_' || c == b'-' {
+            table[b] = NAME;
+        }
+        if matches!(
+            c,
+            b' ' | b'\t' | b'\r' | b'\n' | b'(' | b')' | b'[' | b']' | b'"' | b';'
+        ) {
+            table[b] = DELIMITER;
+        }
+        b += 1;
+    }
+    table
+};
+
+/// Bytes that may appear in a name or a lens field: `[A-Za-z0-9_-]`.
 pub(crate) fn is_name_byte(b: u8) -> bool {
-    b.is_ascii_alphanumeric() || b == b'_' || b == b'-'
+    CLASS[b as usize] == NAME
 }
 
 /// Bytes that end a value: whitespace, brackets, a quote or a comment.
 pub(crate) fn is_delimiter(b: u8) -> bool {
-    matches!(
-        b,
-        b' ' | b'\t' | b'\r' | b'\n' | b'(' | b')' | b'[' | b']' | b'"' | b';'
-    )
+    CLASS[b as usize] == DELIMITER
 }
 
 impl<'s> Scanner<'s> {
@@ -49,9 +71,21 @@ impl<'s> Scanner<'s> {
 
     /// Skips whitespace and `;` comments.
     pub(crate) fn skip_ws(&mut self) {
-        while let Some(b) = self.peek() {
+        while let Some(&b) = self.bytes.get(self.pos) {
             match b {
-                b' ' | b'\t' | b'\r' | b'\n' => self.pos += 1,
+                b' ' => {
+                    // Indentation comes in runs: skip eight spaces at a time.
+                    while let Some(chunk) = self.bytes.get(self.pos..self.pos + 8) {
+                        match <[u8; 8]>::try_from(chunk) {
+                            Ok(word) if u64::from_ne_bytes(word) == EIGHT_SPACES => self.pos += 8,
+                            _ => break,
+                        }
+                    }
+                    while self.bytes.get(self.pos) == Some(&b' ') {
+                        self.pos += 1;
+                    }
+                }
+                b'\t' | b'\r' | b'\n' => self.pos += 1,
                 b';' => {
                     self.pos = memchr_newline(&self.bytes[self.pos..])
                         .map_or(self.bytes.len(), |i| self.pos + i);
@@ -64,9 +98,11 @@ impl<'s> Scanner<'s> {
     /// Consumes a run of name bytes and returns it (possibly empty).
     pub(crate) fn take_name_bytes(&mut self) -> &'s str {
         let start = self.pos;
-        while self.peek().is_some_and(is_name_byte) {
-            self.pos += 1;
-        }
+        let len = self.bytes[start..]
+            .iter()
+            .position(|&b| !is_name_byte(b))
+            .unwrap_or(self.bytes.len() - start);
+        self.pos = start + len;
         &self.src[start..self.pos]
     }
 
