@@ -7,6 +7,10 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 
 static CURRENT: AtomicUsize = AtomicUsize::new(0);
 static PEAK: AtomicUsize = AtomicUsize::new(0);
+/// The peak within the current delivery (see [`start_delivery`]).
+static DELIVERY_PEAK: AtomicUsize = AtomicUsize::new(0);
+/// The largest growth any delivery needed since the last [`reset_peak`].
+static DELIVERY_MAX: AtomicUsize = AtomicUsize::new(0);
 
 /// Forwards to the system allocator and keeps the counters.
 #[derive(Debug)]
@@ -15,6 +19,7 @@ pub(crate) struct Tracking;
 fn grew(bytes: usize) {
     let now = CURRENT.fetch_add(bytes, Ordering::Relaxed) + bytes;
     PEAK.fetch_max(now, Ordering::Relaxed);
+    DELIVERY_PEAK.fetch_max(now, Ordering::Relaxed);
 }
 
 fn shrank(bytes: usize) {
@@ -68,7 +73,30 @@ unsafe impl GlobalAlloc for Tracking {
 pub(crate) fn reset_peak() -> usize {
     let now = CURRENT.load(Ordering::Relaxed);
     PEAK.store(now, Ordering::Relaxed);
+    DELIVERY_MAX.store(0, Ordering::Relaxed);
     now
+}
+
+/// Starts measuring one delivery (a peer processing one incoming particle);
+/// returns the baseline to hand to [`end_delivery`].
+pub(crate) fn start_delivery() -> usize {
+    let now = CURRENT.load(Ordering::Relaxed);
+    DELIVERY_PEAK.store(now, Ordering::Relaxed);
+    now
+}
+
+/// Ends measuring a delivery started at `baseline`.
+pub(crate) fn end_delivery(baseline: usize) {
+    let grown = DELIVERY_PEAK
+        .load(Ordering::Relaxed)
+        .saturating_sub(baseline);
+    DELIVERY_MAX.fetch_max(grown, Ordering::Relaxed);
+}
+
+/// The most any one delivery grew the heap since the last [`reset_peak`]: what a
+/// peer needs to process a particle, above the state it keeps between particles.
+pub(crate) fn delivery_peak() -> usize {
+    DELIVERY_MAX.load(Ordering::Relaxed)
 }
 
 /// The most bytes live at once since the last [`reset_peak`].

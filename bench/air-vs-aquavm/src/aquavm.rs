@@ -20,6 +20,7 @@ use air_interpreter_sede::{FromSerialized, ToSerialized};
 use serde_json::Value;
 use weft_air::{CallResult, Limits};
 
+use crate::alloc;
 use crate::contract::{MockTable, ScriptFacts};
 use crate::report::{Call, RunReport};
 use peers::PeerBook;
@@ -63,13 +64,15 @@ impl Prepared {
         })
     }
 
-    /// Runs the flow to the end and reports what it did.
-    pub(crate) fn simulate(&self) -> Result<RunReport, String> {
+    /// Runs the flow to the end and reports what it did; `record` keeps every
+    /// call in the report.
+    pub(crate) fn simulate(&self, record: bool) -> Result<RunReport, String> {
         Network {
             prepared: self,
             mocks: self.mocks.clone(),
             stored: HashMap::new(),
             report: RunReport::default(),
+            record,
         }
         .run()
     }
@@ -81,6 +84,7 @@ struct Network<'a> {
     /// Each peer's data after its last delivery.
     stored: HashMap<usize, Vec<u8>>,
     report: RunReport,
+    record: bool,
 }
 
 impl Network<'_> {
@@ -95,11 +99,13 @@ impl Network<'_> {
             self.report.deliveries += 1;
             // AquaVM names next peers from a randomly seeded HashSet: sort them so
             // the delivery order (and so the work) is the same on every iteration.
+            let memory = alloc::start_delivery();
             let next_peers = self.deliver(peer, data.to_vec())?;
             if !next_peers.is_empty() {
                 let data = Rc::new(self.stored.get(&peer).cloned().unwrap_or_default());
                 queue.extend(next_peers.into_iter().map(|next| (next, Rc::clone(&data))));
             }
+            alloc::end_delivery(memory);
         }
         Ok(self.report)
     }
@@ -163,12 +169,18 @@ impl Network<'_> {
                     self.mocks
                         .answer(&request.service_id, &request.function_name, &args)?;
                 results.insert(id.to_string(), self.to_aquavm(&result));
-                self.report.calls.push(Call {
-                    peer: book.get(peer).name.clone(),
-                    service: request.service_id.clone(),
-                    function: request.function_name.clone(),
-                    args,
-                });
+                self.report.call_count += 1;
+                if self.record {
+                    let name = &book.get(peer).name;
+                    let call = Call::new(
+                        name,
+                        &request.service_id,
+                        &request.function_name,
+                        args,
+                        &result,
+                    );
+                    self.report.calls.push(call);
+                }
             }
             outcome = self.execute(data, Vec::new(), &params, serialize_results(&results)?);
         }
@@ -233,7 +245,7 @@ mod tests {
     fn peers_are_names_outside_and_peer_ids_inside() -> Result<(), String> {
         let source = "(seq (call \"a\" (\"s\" \"f\") [%init_peer_id%] x) ; behaviour = arg.0\n\
                       (call %init_peer_id% (\"s\" \"g\") [x \"b\"]))\n";
-        let report = Prepared::new(source, &Limits::default(), 100)?.simulate()?;
+        let report = Prepared::new(source, &Limits::default(), 100)?.simulate(true)?;
         assert_eq!(
             calls(&report),
             [
@@ -251,7 +263,7 @@ mod tests {
     fn a_failed_mock_raises_aquavm_s_error() -> Result<(), String> {
         let source = "(xor (call %init_peer_id% (\"s\" \"boom\") []) ; err = {\"ret_code\": 3, \"message\": \"no\"}\n\
                       (call %init_peer_id% (\"s\" \"caught\") [:error:.$.error_code]))\n";
-        let report = Prepared::new(source, &Limits::default(), 100)?.simulate()?;
+        let report = Prepared::new(source, &Limits::default(), 100)?.simulate(true)?;
         assert_eq!(
             calls(&report),
             [
@@ -265,7 +277,7 @@ mod tests {
     #[test]
     fn the_delivery_limit_stops_a_flow() -> Result<(), String> {
         let source = "(call \"a\" (\"s\" \"f\") [])\n";
-        let report = Prepared::new(source, &Limits::default(), 1)?.simulate()?;
+        let report = Prepared::new(source, &Limits::default(), 1)?.simulate(true)?;
         assert!(report.step_limit);
         assert!(report.calls.is_empty());
         Ok(())

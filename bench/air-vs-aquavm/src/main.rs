@@ -3,10 +3,12 @@
 //! ratio, and both peak heap sizes.
 //!
 //! ```text
-//! bench/air-vs-aquavm/run.sh [--json] [--budget SECONDS] [--only NAME]... [--engine weft|aquavm]
+//! bench/air-vs-aquavm/run.sh [--json] [--budget SECONDS] [--only NAME]... [--engine weft|aquavm|sim]...
 //! ```
 //!
-//! `--engine` runs one side only (for profiling it, e.g. under `perf record`).
+//! Three engines: `weft` (Weft's interpreter in the bench's host loop), `aquavm`
+//! (AquaVM in the same loop) and `sim` (Weft's own simulator, for reference).
+//! `--engine` picks some of them (for profiling one, e.g. under `perf record`).
 //!
 //! Each engine's output is checked against the other's before it is timed: the
 //! same service calls (peer, service, function, arguments) or the scenario is
@@ -24,8 +26,6 @@ mod weft;
 
 use std::process::ExitCode;
 use std::time::Duration;
-
-use weft_air::sim::SimOptions;
 
 use measure::{Budget, measure};
 use table::{Engine, Row};
@@ -45,28 +45,32 @@ struct Args {
     json: bool,
     budget: Budget,
     only: Vec<String>,
+    /// Which engines to run: the bench's loop on Weft, on AquaVM, and Weft's
+    /// own simulator.
     weft: bool,
     aquavm: bool,
+    sim: bool,
     /// Scripts from files, run instead of the built-in scenarios.
     scripts: Vec<String>,
     /// Print each engine's calls to stderr.
     show_calls: bool,
 }
 
-const USAGE: &str = "usage: air-vs-aquavm [--json] [--budget SECONDS] [--only NAME]... [--engine weft|aquavm] \
+const USAGE: &str = "usage: air-vs-aquavm [--json] [--budget SECONDS] [--only NAME]... [--engine weft|aquavm|sim]... \
      [--script FILE.air]... [--show-calls]";
 
 fn parse_args() -> Result<Args, String> {
     let mut args = Args {
         json: false,
         budget: Budget {
-            time: Duration::from_secs(6),
+            time: Duration::from_secs(3),
             min_iterations: 3,
-            max_iterations: 201,
+            max_iterations: 5_001,
         },
         only: Vec::new(),
-        weft: true,
-        aquavm: true,
+        weft: false,
+        aquavm: false,
+        sim: false,
         scripts: Vec::new(),
         show_calls: false,
     };
@@ -86,9 +90,10 @@ fn parse_args() -> Result<Args, String> {
                 .only
                 .push(words.next().ok_or("--only takes a scenario name")?),
             "--engine" => match words.next().as_deref() {
-                Some("weft") => args.aquavm = false,
-                Some("aquavm") => args.weft = false,
-                _ => return Err("--engine takes weft or aquavm".into()),
+                Some("weft") => args.weft = true,
+                Some("aquavm") => args.aquavm = true,
+                Some("sim") => args.sim = true,
+                _ => return Err("--engine takes weft, aquavm or sim".into()),
             },
             "--script" => args
                 .scripts
@@ -97,6 +102,9 @@ fn parse_args() -> Result<Args, String> {
             "--help" | "-h" => return Err(USAGE.into()),
             other => return Err(format!("unknown argument {other:?} (try --help)")),
         }
+    }
+    if !(args.weft || args.aquavm || args.sim) {
+        (args.weft, args.aquavm, args.sim) = (true, true, true);
     }
     Ok(args)
 }
@@ -109,6 +117,13 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
+    let load = load_average();
+    if let Some(load) = load.filter(|load| *load > 1.0) {
+        eprintln!(
+            "warning: load average {load:.2} on {} cores: other processes compete, medians will be noisy",
+            std::thread::available_parallelism().map_or(1, usize::from)
+        );
+    }
     let mut rows = Vec::new();
     let mut failed = false;
     let scenarios = if args.scripts.is_empty() {
@@ -165,74 +180,95 @@ fn main() -> ExitCode {
     }
 }
 
+/// The 1-minute load average, where the system tells it.
+fn load_average() -> Option<f64> {
+    let text = std::fs::read_to_string("/proc/loadavg").ok()?;
+    text.split_whitespace().next()?.parse().ok()
+}
+
 fn run_scenario(scenario: &scenarios::Scenario, args: &Args) -> Result<Row, String> {
-    let options = SimOptions {
-        limits: scenario.limits.clone(),
-        max_deliveries: MAX_DELIVERIES,
-        ..SimOptions::default()
-    };
-    let prepared = aquavm::Prepared::new(&scenario.source, &scenario.limits, MAX_DELIVERIES)?;
+    let weft = weft::Prepared::new(&scenario.source, &scenario.limits, MAX_DELIVERIES)?;
+    let aquavm = aquavm::Prepared::new(&scenario.source, &scenario.limits, MAX_DELIVERIES)?;
 
-    let weft = if args.weft {
-        let measured = measure(args.budget, || weft::run(&scenario.source, &options))?;
-        let engine = engine(&measured);
-        Some((engine, weft::to_run_report(measured.output)))
-    } else {
-        None
-    };
-    let aquavm = if args.aquavm {
-        let measured = measure(args.budget, || prepared.simulate())?;
-        Some((engine(&measured), measured.output))
-    } else {
-        None
-    };
-
+    // First the same work on every side, recorded and compared; then the timings.
     let mut notes = Vec::new();
-    for (name, report) in [("weft", weft.as_ref()), ("aquavm", aquavm.as_ref())] {
-        let failures = report
-            .map(|(_, report)| report.failures())
-            .unwrap_or_default();
+    let mut mismatch = None;
+    let mut calls = 0;
+    let mut aquavm_runs = 0;
+    let weft_check = args.weft.then(|| weft.simulate(true)).transpose()?;
+    let aquavm_check = args.aquavm.then(|| aquavm.simulate(true)).transpose()?;
+    let sim_check = args
+        .sim
+        .then(|| weft.reference().map(weft::to_run_report))
+        .transpose()?;
+    let checks = [
+        ("weft", &weft_check),
+        ("aquavm", &aquavm_check),
+        ("weft-sim", &sim_check),
+    ];
+    for (name, report) in checks {
+        let Some(report) = report else { continue };
+        calls = report.call_count;
+        let failures = report.failures();
         if !failures.is_empty() {
             notes.push(format!("{name} ended with errors: {}", failures.join("; ")));
         }
-    }
-    if args.show_calls {
-        for (name, report) in [("weft", weft.as_ref()), ("aquavm", aquavm.as_ref())] {
-            for call in report.iter().flat_map(|(_, report)| &report.calls) {
-                eprintln!("{name}: {}", report::describe(call));
-            }
+        if args.show_calls {
+            report
+                .calls
+                .iter()
+                .for_each(|call| eprintln!("{name}: {}", report::describe(call)));
         }
     }
-    let mismatch = match (&weft, &aquavm) {
-        (Some((_, weft)), Some((_, aquavm))) => report::difference(weft, aquavm),
-        _ => None,
-    };
+    if let (Some(weft), Some(aquavm)) = (&weft_check, &aquavm_check) {
+        mismatch = report::difference(weft, aquavm);
+    }
+    if let (Some(weft), Some(sim), None) = (&weft_check, &sim_check, &mismatch) {
+        mismatch = report::difference(weft, sim).map(|difference| {
+            format!("the bench's loop and weft's simulator disagree: {difference}")
+        });
+    }
+    if let Some(report) = &aquavm_check {
+        aquavm_runs = report.runs;
+    }
+    drop((weft_check, aquavm_check, sim_check));
     if let Some(difference) = &mismatch {
         eprintln!("{}: MISMATCH: {difference}", scenario.name);
     }
     for note in &notes {
         eprintln!("{}: warning: {note}", scenario.name);
     }
-    let calls = weft
-        .as_ref()
-        .or(aquavm.as_ref())
-        .map_or(0, |(_, report)| report.calls.len());
+
+    let measure_weft = || measure(args.budget, || weft.simulate(false));
+    let measure_aquavm = || measure(args.budget, || aquavm.simulate(false));
+    let measure_sim = || measure(args.budget, || weft.reference());
     Ok(Row {
         scenario: scenario.name.clone(),
-        weft: weft.as_ref().map(|(engine, _)| *engine),
-        aquavm: aquavm.as_ref().map(|(engine, _)| *engine),
+        weft: args
+            .weft
+            .then(measure_weft)
+            .transpose()?
+            .as_ref()
+            .map(engine),
+        aquavm: args
+            .aquavm
+            .then(measure_aquavm)
+            .transpose()?
+            .as_ref()
+            .map(engine),
+        sim: args.sim.then(measure_sim).transpose()?.as_ref().map(engine),
         calls,
-        aquavm_runs: aquavm.as_ref().map_or(0, |(_, report)| report.runs),
-        aquavm_deliveries: aquavm.as_ref().map_or(0, |(_, report)| report.deliveries),
+        aquavm_runs,
         mismatch,
         notes,
     })
 }
 
-fn engine<T>(measured: &measure::Measured<T>) -> Engine {
+fn engine(measured: &measure::Measured) -> Engine {
     Engine {
         median: measured.median,
         iterations: measured.iterations,
         peak: measured.peak_bytes,
+        delivery_peak: measured.delivery_peak_bytes,
     }
 }

@@ -17,27 +17,29 @@ pub(crate) struct Budget {
 
 /// What one engine did on one scenario.
 #[derive(Debug)]
-pub(crate) struct Measured<T> {
+pub(crate) struct Measured {
     pub(crate) median: Duration,
     pub(crate) iterations: usize,
-    /// Most heap bytes live at once during a run, above what was live before it.
+    /// Most heap bytes live at once during a simulation, above what was live before it.
     pub(crate) peak_bytes: usize,
-    /// The output of the first (untimed) run.
-    pub(crate) output: T,
+    /// The most one delivery grew the heap (see `alloc::delivery_peak`).
+    pub(crate) delivery_peak_bytes: usize,
 }
 
-/// Runs `work` once untimed to measure its peak memory and keep its output, then
-/// times it for the budget and takes the median.
+/// Times `work` for the budget and takes the median; the first iteration also
+/// measures peak memory.
 pub(crate) fn measure<T>(
     budget: Budget,
     mut work: impl FnMut() -> Result<T, String>,
-) -> Result<Measured<T>, String> {
+) -> Result<Measured, String> {
     let baseline = alloc::reset_peak();
-    let output = work()?;
-    let peak_bytes = alloc::peak().saturating_sub(baseline);
-
-    let mut times = Vec::new();
     let started = Instant::now();
+    let output = work()?;
+    let mut times = vec![started.elapsed()];
+    let peak_bytes = alloc::peak().saturating_sub(baseline);
+    let delivery_peak_bytes = alloc::delivery_peak();
+    drop(output);
+
     while times.len() < budget.max_iterations
         && (times.len() < budget.min_iterations || started.elapsed() < budget.time)
     {
@@ -51,7 +53,7 @@ pub(crate) fn measure<T>(
         median: median(&times),
         iterations: times.len(),
         peak_bytes,
-        output,
+        delivery_peak_bytes,
     })
 }
 

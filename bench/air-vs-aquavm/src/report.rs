@@ -3,6 +3,7 @@
 use std::collections::BTreeMap;
 
 use serde_json::Value;
+use weft_air::CallResult;
 
 /// One executed service call, with peers by their virtual names.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -11,12 +12,46 @@ pub(crate) struct Call {
     pub(crate) service: String,
     pub(crate) function: String,
     pub(crate) args: Vec<Value>,
+    /// What the mock answered: the value, or `(ret_code, message)`.
+    pub(crate) result: Result<Value, (i64, String)>,
+}
+
+impl Call {
+    pub(crate) fn new(
+        peer: &str,
+        service: &str,
+        function: &str,
+        args: Vec<Value>,
+        result: &CallResult,
+    ) -> Self {
+        let result = match result {
+            CallResult::Ok(value) => Ok(value.clone()),
+            CallResult::Err { ret_code, message } => {
+                let message = match message {
+                    Value::String(text) => text.clone(),
+                    other => other.to_string(),
+                };
+                Err((*ret_code, message))
+            }
+        };
+        Self {
+            peer: peer.to_owned(),
+            service: service.to_owned(),
+            function: function.to_owned(),
+            args,
+            result,
+        }
+    }
 }
 
 /// The work a simulation did.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct RunReport {
+    /// Empty unless the run was asked to record (recording costs memory that
+    /// belongs to neither interpreter).
     pub(crate) calls: Vec<Call>,
+    /// Service calls made, recorded or not.
+    pub(crate) call_count: usize,
     /// Each peer's last return code and error message ("" when none).
     pub(crate) peers: BTreeMap<String, (i64, String)>,
     /// Deliveries and interpreter runs, when the engine reports them.
@@ -38,7 +73,9 @@ impl RunReport {
 
 /// Why two simulations did not do the same work, or `None` when they did: the same
 /// calls (peer, service, function, arguments), compared as multisets because the
-/// two engines may order independent `par` branches differently.
+/// two engines may order independent `par` branches differently. The results
+/// are compared too: they come from the same mocks, so they differ only when the
+/// arguments or the call counts do.
 pub(crate) fn difference(weft: &RunReport, aquavm: &RunReport) -> Option<String> {
     if weft.step_limit || aquavm.step_limit {
         return Some(format!(
@@ -78,16 +115,28 @@ fn sort_key(call: &Call) -> (String, String, String, String) {
 
 /// `peer: service.function [args]`, long arguments cut.
 pub(crate) fn describe(call: &Call) -> String {
-    let mut args = Value::Array(call.args.clone()).to_string();
-    if args.len() > 120 {
-        let mut cut = 120;
-        while !args.is_char_boundary(cut) {
-            cut -= 1;
+    let args = cut(Value::Array(call.args.clone()).to_string());
+    let result = match &call.result {
+        Ok(value) => cut(value.to_string()),
+        Err((code, message)) => format!("error {code} {}", cut(message.clone())),
+    };
+    format!(
+        "{}: {}.{} {args} -> {result}",
+        call.peer, call.service, call.function
+    )
+}
+
+fn cut(mut text: String) -> String {
+    const LONGEST: usize = 100;
+    if text.len() > LONGEST {
+        let mut at = LONGEST;
+        while !text.is_char_boundary(at) {
+            at -= 1;
         }
-        args.truncate(cut);
-        args.push_str("...");
+        text.truncate(at);
+        text.push_str("...");
     }
-    format!("{}: {}.{} {args}", call.peer, call.service, call.function)
+    text
 }
 
 #[cfg(test)]
@@ -100,6 +149,7 @@ mod tests {
             service: "s".into(),
             function: "f".into(),
             args: vec![arg.into()],
+            result: Ok(Value::Null),
         }
     }
 
@@ -114,7 +164,7 @@ mod tests {
         assert_eq!(difference(&weft, &aquavm), None);
         aquavm.calls[0] = call("b", 3);
         let found = difference(&weft, &aquavm).unwrap_or_default();
-        assert!(found.contains("b: s.f [2]"), "{found}");
+        assert!(found.contains("b: s.f [2] -> null"), "{found}");
         aquavm.calls.pop();
         assert_eq!(
             difference(&weft, &aquavm).as_deref(),

@@ -12,10 +12,11 @@ pub(crate) struct Row {
     /// `None` for an engine left out with `--engine`.
     pub(crate) weft: Option<Engine>,
     pub(crate) aquavm: Option<Engine>,
-    /// Service calls the flow made (the same on both engines unless `mismatch`).
+    /// Weft's own simulator, for reference.
+    pub(crate) sim: Option<Engine>,
+    /// Service calls the flow made (the same on all engines unless `mismatch`).
     pub(crate) calls: usize,
     pub(crate) aquavm_runs: usize,
-    pub(crate) aquavm_deliveries: usize,
     pub(crate) mismatch: Option<String>,
     pub(crate) notes: Vec<String>,
 }
@@ -25,7 +26,10 @@ pub(crate) struct Row {
 pub(crate) struct Engine {
     pub(crate) median: Duration,
     pub(crate) iterations: usize,
+    /// Peak heap of the whole simulation (all peers' stored data included).
     pub(crate) peak: usize,
+    /// Peak heap growth of the largest single delivery.
+    pub(crate) delivery_peak: usize,
 }
 
 impl Row {
@@ -71,7 +75,7 @@ pub(crate) fn render(
 ) -> String {
     let mut out = String::new();
     out.push_str(
-        "| scenario | weft median | aquavm median | speedup | weft peak mem | aquavm peak mem | mem ratio | calls | aquavm runs | target |\n\
+        "| scenario | weft median | aquavm median | ratio (speedup) | weft peak mem | aquavm peak mem | mem ratio | calls | aquavm runs | target |\n\
          |---|---:|---:|---:|---:|---:|---:|---:|---:|---|\n",
     );
     for row in rows {
@@ -89,6 +93,54 @@ pub(crate) fn render(
             row.aquavm_runs,
             row.verdict(speed_target, memory_target, memory_scenario),
         );
+    }
+    out.push_str(
+        "\nLargest single delivery (heap growth while one peer processes one particle, \
+         above the state it keeps between particles):\n\n\
+         | scenario | weft | aquavm | mem ratio |\n\
+         |---|---:|---:|---:|\n",
+    );
+    for row in rows {
+        let ratio = match (row.weft, row.aquavm) {
+            (Some(weft), Some(aquavm)) => Some(format!(
+                "{:.2}",
+                weft.delivery_peak as f64 / (aquavm.delivery_peak as f64).max(1.0)
+            )),
+            _ => None,
+        };
+        let _ = writeln!(
+            out,
+            "| {} | {} | {} | {} |",
+            row.scenario,
+            or_dash(row.weft.map(|engine| bytes(engine.delivery_peak))),
+            or_dash(row.aquavm.map(|engine| bytes(engine.delivery_peak))),
+            or_dash(ratio),
+        );
+    }
+    if rows.iter().any(|row| row.sim.is_some()) {
+        out.push_str(
+            "\nWeft's own simulator (`weft_air::sim::simulate`: parses once for all peers, keeps every \
+             call's arguments and result in its report):\n\n\
+             | scenario | weft sim median | weft sim peak mem | speedup vs aquavm |\n\
+             |---|---:|---:|---:|\n",
+        );
+        for row in rows {
+            let speedup = match (row.sim, row.aquavm) {
+                (Some(sim), Some(aquavm)) => Some(format!(
+                    "{:.1}×",
+                    aquavm.median.as_secs_f64() / sim.median.as_secs_f64().max(1e-9)
+                )),
+                _ => None,
+            };
+            let _ = writeln!(
+                out,
+                "| {} | {} | {} | {} |",
+                row.scenario,
+                or_dash(row.sim.map(|engine| duration(engine.median))),
+                or_dash(row.sim.map(|engine| bytes(engine.peak))),
+                or_dash(speedup),
+            );
+        }
     }
     let _ = writeln!(
         out,
@@ -111,11 +163,11 @@ pub(crate) fn to_json(
                 "scenario": row.scenario,
                 "weft": row.weft.map(engine_json),
                 "aquavm": row.aquavm.map(engine_json),
+                "weft_sim": row.sim.map(engine_json),
                 "speedup": row.speedup(),
                 "memory_ratio": row.memory_share(),
                 "calls": row.calls,
                 "aquavm_runs": row.aquavm_runs,
-                "aquavm_deliveries": row.aquavm_deliveries,
                 "mismatch": row.mismatch,
                 "notes": row.notes,
                 "verdict": row.verdict(speed_target, memory_target, memory_scenario),
@@ -137,6 +189,7 @@ fn engine_json(engine: Engine) -> Value {
         "median_ns": engine.median.as_nanos() as u64,
         "iterations": engine.iterations,
         "peak_bytes": engine.peak,
+        "delivery_peak_bytes": engine.delivery_peak,
     })
 }
 
@@ -182,15 +235,17 @@ mod tests {
                 median: Duration::from_millis(1),
                 iterations: 3,
                 peak: 50,
+                delivery_peak: 10,
             }),
             aquavm: Some(Engine {
                 median: Duration::from_millis(4),
                 iterations: 3,
                 peak: 100,
+                delivery_peak: 10,
             }),
+            sim: None,
             calls: 1,
             aquavm_runs: 2,
-            aquavm_deliveries: 1,
             mismatch: None,
             notes: Vec::new(),
         };
