@@ -34,9 +34,11 @@
 //!            | "#%" name [lens] | "$" name
 //! scalar     = name [lens]
 //! canon      = "#" name [lens]
-//! lens       = ".$" step+ ["!"]
-//! step       = "." field | ".[" digits "]" | ".[" name "]"
-//! name       = [A-Za-z0-9_-]+ that is not a number   (after "#", also a leading "$")
+//! lens       = ".$" (step ["!"])* ["!"]             (any "!" sets one flag)
+//! step       = "." field | ["."] "[" digits "]" | ["."] "[" name "]"
+//! name       = [A-Za-z0-9_-]+ that is not a number
+//!              (after "#", a leading "$" is part of the name: AquaVM
+//!              spells canon streams `#$c`; `#c` and `#$c` are different names)
 //! field      = [A-Za-z0-9_-]+
 //! number     = ["-"] digits ["." digits] [("e" | "E") ["+" | "-"] digits]
 //! string     = '"' any byte but '"' '"'                (no escapes)

@@ -33,7 +33,7 @@ fn lens() -> impl Strategy<Value = Lens> {
         any::<u32>().prop_map(LensStep::Index),
         name().prop_map(LensStep::Var),
     ];
-    (prop::collection::vec(step, 1..4), any::<bool>())
+    (prop::collection::vec(step, 0..4), any::<bool>())
         .prop_map(|(steps, bang)| Lens { steps, bang })
 }
 

@@ -107,6 +107,7 @@ impl Scanner<'_> {
                     return Err(self.expected(start, "`:error:`"));
                 }
                 self.pos += ":error:".len();
+                self.no_length(":error:")?;
                 Operand::Value(Value::Error(self.lens()?))
             }
             Some(b) if is_name_byte(b) => self.number_or_scalar()?,
@@ -198,6 +199,7 @@ impl Scanner<'_> {
         }
         if self.starts_with("%last_error%") {
             self.pos += "%last_error%".len();
+            self.no_length("%last_error%")?;
             return Ok(Operand::Value(Value::LastError(self.lens()?)));
         }
         self.pos += 1;
@@ -261,6 +263,21 @@ impl Scanner<'_> {
         }))
     }
 
+    /// An error object is not an array: `.length` on it is rejected here
+    /// (AquaVM parses it and fails every run with error 10010).
+    fn no_length(&self, what: &str) -> Result<(), ParseError> {
+        if self.starts_with(".length") {
+            return Err(self.error_span(
+                self.pos,
+                self.pos + ".length".len(),
+                format!(
+                    "`.length` applies to arrays and canon streams, not to `{what}`, which is an error object"
+                ),
+            ));
+        }
+        Ok(())
+    }
+
     fn suffix(&mut self, name: &Name) -> Result<Suffix, ParseError> {
         if self.starts_with(".length") && self.peek_at(7).is_none_or(is_delimiter) {
             self.pos += ".length".len();
@@ -275,38 +292,47 @@ impl Scanner<'_> {
         Ok(Suffix::Lens(self.lens()?))
     }
 
-    /// An optional lens: `.$` followed by steps and an optional `!`.
+    /// An optional lens: `.$` then steps, as AquaVM writes them: `.field`,
+    /// `.[0]` or `[0]`, `.[i]` or `[i]`, each optionally followed by `!`.
+    /// `!` changes nothing at run time, so one flag records that any was
+    /// written; `x.$` alone (no steps) is the whole value.
     fn lens(&mut self) -> Result<Option<Lens>, ParseError> {
         if !self.starts_with(".$") {
             return Ok(None);
         }
-        let start = self.pos;
         self.pos += 2;
         let mut steps = Vec::new();
-        while self.peek() == Some(b'.') {
-            if self.peek_at(1) == Some(b'[') {
-                self.pos += 2;
-                steps.push(self.bracket_step()?);
-            } else {
-                self.pos += 1;
-                let field = self.take_name_bytes();
-                if field.is_empty() {
-                    return Err(self.expected(self.pos, "a field name after `.` in a lens"));
+        let mut bang = false;
+        loop {
+            match (self.peek(), self.peek_at(1)) {
+                (Some(b'.'), Some(b'[')) => {
+                    self.pos += 2;
+                    steps.push(self.bracket_step()?);
                 }
-                steps.push(LensStep::Field(field.to_owned()));
+                (Some(b'['), _) => {
+                    self.pos += 1;
+                    steps.push(self.bracket_step()?);
+                }
+                (Some(b'.'), _) => {
+                    self.pos += 1;
+                    let field = self.take_name_bytes();
+                    if field.is_empty() {
+                        return Err(self.expected(self.pos, "a field name after `.` in a lens"));
+                    }
+                    steps.push(LensStep::Field(field.to_owned()));
+                }
+                _ => break,
+            }
+            if self.peek() == Some(b'!') {
+                self.pos += 1;
+                bang = true;
             }
         }
-        let bang = self.peek() == Some(b'!');
-        if bang {
+        // `x.$!` (a bang with no step) is accepted: it is what printing a
+        // step-less lens with a bang gives back.
+        if self.peek() == Some(b'!') {
             self.pos += 1;
-        }
-        if steps.is_empty() {
-            return Err(self.error_span(
-                start,
-                self.pos,
-                "a lens needs at least one step after `.$`: `.$.field`, `.$.[0]` or `.$.[i]`"
-                    .to_owned(),
-            ));
+            bang = true;
         }
         Ok(Some(Lens { steps, bang }))
     }
