@@ -211,3 +211,71 @@ impl Network<'_> {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+
+    const HOP: &str = "(seq\n  (call \"a\" (\"s\" \"f\") [%init_peer_id%] x) ; behaviour = arg.0\n  \
+                       (call %init_peer_id% (\"s\" \"g\") [x])\n)\n";
+
+    #[test]
+    fn the_init_peer_is_named_by_the_options() {
+        let options = SimOptions {
+            init_peer: "alice".to_owned(),
+            ..SimOptions::default()
+        };
+        let report = simulate(HOP, &options).unwrap();
+        let peers: Vec<_> = report.calls.iter().map(|c| c.peer.as_str()).collect();
+        assert_eq!(peers, ["a", "alice"]);
+        assert_eq!(report.calls[1].args, [json!("alice")]);
+        assert_eq!(report.peers.keys().collect::<Vec<_>>(), ["a", "alice"]);
+        assert!(!report.step_limit);
+    }
+
+    #[test]
+    fn the_delivery_limit_stops_the_flow() {
+        for (max, calls, limited) in [(1, 0, true), (2, 1, true), (3, 2, false)] {
+            let options = SimOptions {
+                max_deliveries: max,
+                ..SimOptions::default()
+            };
+            let report = simulate(HOP, &options).unwrap();
+            assert_eq!(report.calls.len(), calls, "max {max}");
+            assert_eq!(report.step_limit, limited, "max {max}");
+        }
+    }
+
+    #[test]
+    fn script_and_annotation_errors_are_errors() {
+        assert!(matches!(
+            simulate("(seq (null)", &SimOptions::default()),
+            Err(Error::Parse(_))
+        ));
+        let unbound = simulate("(null) ; ok = 1\n", &SimOptions::default());
+        let message = unbound.unwrap_err().to_string();
+        assert!(
+            message.contains("line 1") && message.contains("no call"),
+            "{message}"
+        );
+    }
+
+    #[test]
+    fn a_failed_call_is_reported_with_its_error() {
+        let source =
+            "(call \"a\" (\"s\" \"f\") []) ; err = {\"ret_code\": 5, \"message\": \"no\"}\n";
+        let report = simulate(source, &SimOptions::default()).unwrap();
+        assert_eq!(report.calls[0].error, Some((5, "no".to_owned())));
+        assert_eq!(report.calls[0].result, None);
+        assert_eq!(report.peers["a"].ret_code, 10000);
+        assert_eq!(
+            report.peers["init"],
+            PeerStatus {
+                ret_code: 0,
+                error: None
+            }
+        );
+    }
+}
