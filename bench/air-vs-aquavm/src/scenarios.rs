@@ -174,6 +174,31 @@ fn balanced(out: &mut String, combinator: &str, leaves: &[String], depth: usize)
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::report::difference;
+    use crate::{aquavm, weft};
+
+    /// Small versions of the scenarios do the same work on both engines. (The
+    /// fan-out/fan-in shape is left out while Weft does not yet forward a call
+    /// whose arguments are not ready: see /work/notes/bench-findings.md.)
+    #[test]
+    fn small_scenarios_do_the_same_work_on_both_engines() -> Result<(), String> {
+        let scripts = [
+            fold(5, "seq"),
+            fold(5, "par"),
+            chain(3),
+            many_lines(40),
+            blob_through_peers(1000, 2).source,
+        ];
+        for source in scripts {
+            let limits = Limits::default();
+            let on_weft = weft::Prepared::new(&source, &limits, 100)?.simulate(true)?;
+            let on_aquavm = aquavm::Prepared::new(&source, &limits, 100)?.simulate(true)?;
+            assert!(on_weft.call_count > 0, "{source}");
+            assert_eq!(difference(&on_weft, &on_aquavm), None, "{source}");
+            assert!(on_weft.failures().is_empty() && on_aquavm.failures().is_empty());
+        }
+        Ok(())
+    }
 
     #[test]
     fn sizes_are_what_the_names_say() {

@@ -235,3 +235,25 @@ pub(crate) fn to_run_report(report: SimReport) -> RunReport {
         step_limit: report.step_limit,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::report::difference;
+
+    #[test]
+    fn the_bench_loop_makes_the_calls_weft_s_simulator_makes() -> Result<(), String> {
+        let source = "(seq (call \"a\" (\"s\" \"f\") [%init_peer_id%] x) ; behaviour = arg.0\n\
+                      (xor (call \"b\" (\"s\" \"boom\") [x]) ; err = {\"ret_code\": 3, \"message\": \"no\"}\n\
+                      (call %init_peer_id% (\"s\" \"g\") [:error:.$.error_code x])))\n";
+        let prepared = Prepared::new(source, &Limits::default(), 100)?;
+        let ours = prepared.simulate(true)?;
+        let reference = to_run_report(prepared.reference()?);
+        assert_eq!(ours.call_count, 3);
+        assert_eq!(difference(&ours, &reference), None);
+        // Not recording keeps the count only.
+        let quiet = prepared.simulate(false)?;
+        assert_eq!((quiet.call_count, quiet.calls.len()), (3, 0));
+        Ok(())
+    }
+}
