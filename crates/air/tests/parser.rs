@@ -465,6 +465,23 @@ fn errors_carry_line_column_and_convert_into_the_crate_error() {
     assert_eq!((error.line, error.column), (3, 4));
     assert_eq!(error.span, Span { start: 17, end: 22 });
     assert!(error.message.contains("found `bogus`"), "{}", error.message);
+    assert!(
+        error
+            .expected
+            .as_deref()
+            .is_some_and(|e| e.starts_with("an instruction keyword (call, seq")),
+        "{error:?}"
+    );
+    let unclosed = parse(
+        "(seq
+  (null)
+  (null)",
+    )
+    .expect_err("unclosed");
+    assert_eq!(
+        unclosed.expected.as_deref(),
+        Some("`)` to close `(seq` opened at line 1, column 1")
+    );
     let crate_error: Error = error.clone().into();
     assert_eq!(crate_error.to_string(), error.to_string());
 }

@@ -21,6 +21,10 @@ use crate::Span;
 pub struct ParseError {
     /// What was found and what was expected instead.
     pub message: String,
+    /// What the parser expected at this point, when the error is of that kind
+    /// (e.g. "`)` to close `(seq` opened at line 3, column 5"); tools can offer
+    /// it as a completion.
+    pub expected: Option<String>,
     /// 1-based line of the offending token.
     pub line: u32,
     /// 1-based column of the offending token, in chars.
@@ -66,6 +70,7 @@ impl ParseError {
         };
         Self {
             message,
+            expected: None,
             line,
             column,
             span: Span {

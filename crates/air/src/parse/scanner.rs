@@ -154,7 +154,9 @@ impl<'s> Scanner<'s> {
         } else {
             format!("expected {what}, found {found}")
         };
-        ParseError::new(self.src, start..self.token_end(start), message)
+        let mut error = ParseError::new(self.src, start..self.token_end(start), message);
+        error.expected = Some(what.to_owned());
+        error
     }
 
     /// An error covering the token at `start` with a custom message.
