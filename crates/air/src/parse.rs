@@ -57,6 +57,8 @@
 mod error;
 mod forms;
 mod instr;
+mod keyword;
+mod lens;
 mod operand;
 mod scanner;
 

@@ -4,7 +4,8 @@
 //! error names the position ("a call output must be ...") and what was found.
 
 use super::ParseError;
-use super::instr::{Keyword, Opened, PLACEHOLDER, Parser, Pending};
+use super::instr::{Opened, PLACEHOLDER, Parser, Pending};
+use super::keyword::Keyword;
 use super::operand::Operand;
 use crate::{
     Ap, ApTarget, Call, CallOutput, Canon, CanonKind, Fail, Fold, InstrKind, Iterable, Lens,
