@@ -36,17 +36,16 @@
 
 mod batch;
 mod codec;
+mod fast_hash;
 mod merge;
 #[cfg(test)]
 mod tests;
 mod value;
 
-use std::{
-    collections::{BTreeMap, HashMap},
-    sync::Arc,
-};
+use std::{collections::BTreeMap, sync::Arc};
 
 pub(crate) use batch::{Batch, CanonElem, Entry, EntryKey};
+pub(crate) use fast_hash::{FastMap, FastSet};
 pub(crate) use merge::{Slot, Store};
 use serde_json::Value;
 pub(crate) use value::{ValueHash, ValueRef};
@@ -58,9 +57,9 @@ use crate::{Error, Limits, PeerKeys};
 pub struct Data {
     batches: BTreeMap<BatchId, Arc<Batch>>,
     /// The effective entry at each key (derived from `batches`).
-    index: HashMap<EntryKey, Slot>,
+    index: FastMap<EntryKey, Slot>,
     /// Every value held, by content hash, to share equal values.
-    values: HashMap<ValueHash, Arc<Value>>,
+    values: FastMap<ValueHash, Arc<Value>>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]

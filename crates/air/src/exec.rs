@@ -67,7 +67,7 @@ use self::{
     errors::{CatchErr, ErrorInfo},
     fold::FoldState,
     stream::Streams,
-    val::Prov,
+    val::{CallSite, Prov},
 };
 
 /// Upper bound on passes over the script in one run.
@@ -114,8 +114,8 @@ pub(crate) struct Executed {
 }
 
 /// The interpreter state of one run.
-pub(crate) struct Exec<'s, 'r, 'd> {
-    params: &'r RunParams<'r>,
+pub(crate) struct Exec<'s, 'd> {
+    params: &'s RunParams<'s>,
     current: Arc<str>,
     store: Store<'d>,
     call_results: BTreeMap<CallId, CallResult>,
@@ -129,14 +129,17 @@ pub(crate) struct Exec<'s, 'r, 'd> {
     errors: Vec<Rc<ErrorInfo>>,
     last_error: (Arc<Value>, Prov),
     folds: Vec<FoldState<'s>>,
+    /// The provenance of each call instruction's result, reused across
+    /// iterations while its peer, service and function stay the same.
+    sites: Vec<Option<Rc<CallSite>>>,
 }
 
 /// Runs `script` to completion (or waiting) against `store`.
-pub(crate) fn execute<'d>(
-    script: &Script,
+pub(crate) fn execute<'s, 'd>(
+    script: &'s Script,
     store: Store<'d>,
     call_results: BTreeMap<CallId, CallResult>,
-    params: &RunParams<'_>,
+    params: &'s RunParams<'s>,
 ) -> Result<(Executed, Store<'d>), HardError> {
     let mut exec = Exec {
         params,
@@ -151,6 +154,7 @@ pub(crate) fn execute<'d>(
         errors: Vec::new(),
         last_error: (errors::no_error(), Prov::Literal),
         folds: Vec::new(),
+        sites: vec![None; script.node_count as usize],
     };
     let mut status;
     let mut passes = 0;

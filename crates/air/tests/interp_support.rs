@@ -12,13 +12,25 @@ use weft_core::{KeyPair, PublicKey};
 pub const PARTICLE: &str = "particle-1";
 pub const INIT: &str = "init";
 
-/// Peers named by short strings, each with a key derived from its name.
+/// Peers named by short strings, each with a key derived from its name
+/// (cached: deriving a public key is a scalar multiplication).
 pub fn keypair(peer: &str) -> KeyPair {
-    let mut seed = [7u8; 32];
-    for (i, b) in peer.bytes().enumerate().take(32) {
-        seed[i] = b;
+    thread_local! {
+        static KNOWN: std::cell::RefCell<HashMap<String, KeyPair>> = Default::default();
     }
-    KeyPair::from_seed(seed)
+    KNOWN.with(|known| {
+        known
+            .borrow_mut()
+            .entry(peer.to_owned())
+            .or_insert_with(|| {
+                let mut seed = [7u8; 32];
+                for (i, b) in peer.bytes().enumerate().take(32) {
+                    seed[i] = b;
+                }
+                KeyPair::from_seed(seed)
+            })
+            .clone()
+    })
 }
 
 #[derive(Debug)]

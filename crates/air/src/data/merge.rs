@@ -3,11 +3,11 @@
 //! entries, and only a run that ends without a hard error commits it. So a
 //! rejected particle leaves the previous data untouched, without copying it.
 
-use std::{collections::HashMap, sync::Arc};
+use std::sync::Arc;
 
 use serde_json::Value;
 
-use super::{Batch, Data, Entry, EntryKey, ValueHash, ValueRef};
+use super::{Batch, Data, Entry, EntryKey, FastMap, ValueHash, ValueRef};
 use crate::{PeerKeys, exec::HardError};
 
 /// The effective entry at one key.
@@ -44,8 +44,8 @@ impl Slot {
 #[derive(Debug, Default)]
 pub(crate) struct Overlay {
     pub(super) new_batches: Vec<Batch>,
-    extra: HashMap<EntryKey, Slot>,
-    values: HashMap<ValueHash, Arc<Value>>,
+    extra: FastMap<EntryKey, Slot>,
+    values: FastMap<ValueHash, Arc<Value>>,
     /// Entries this run produced, to be signed as one batch.
     pub(crate) local: Vec<(EntryKey, Entry)>,
 }

@@ -48,11 +48,80 @@ impl ValueRef {
     /// Hashes `value`, refusing values nested deeper than `max_depth`. Returns
     /// the encoded size too, so callers can check size limits.
     pub(crate) fn new(value: Arc<Value>, max_depth: usize) -> Result<(Self, usize), TooDeep> {
-        let mut bytes = Vec::new();
-        encode_value(&value, &mut bytes, max_depth)?;
-        let hash = ValueHash::of_encoding(&bytes);
-        Ok((Self { hash, value }, bytes.len()))
+        // Hash while encoding: a large value is never copied into a buffer.
+        let mut sink = HashSink {
+            hasher: Sha256::new(),
+            buf: Vec::with_capacity(HashSink::CHUNK),
+            len: 0,
+        };
+        encode_value(&value, &mut sink, max_depth)?;
+        sink.hasher.update(&sink.buf);
+        let hash = ValueHash(sink.hasher.finalize().into());
+        Ok((Self { hash, value }, sink.len))
     }
+}
+
+/// Where encoded bytes go: a buffer, or a hasher.
+pub(crate) trait Sink {
+    fn put(&mut self, byte: u8);
+    fn put_all(&mut self, bytes: &[u8]);
+}
+
+impl Sink for Vec<u8> {
+    fn put(&mut self, byte: u8) {
+        self.push(byte);
+    }
+
+    fn put_all(&mut self, bytes: &[u8]) {
+        self.extend_from_slice(bytes);
+    }
+}
+
+/// Hashes an encoding in chunks, holding at most `CHUNK` bytes of it.
+struct HashSink {
+    hasher: Sha256,
+    buf: Vec<u8>,
+    len: usize,
+}
+
+impl HashSink {
+    const CHUNK: usize = 4096;
+}
+
+impl Sink for HashSink {
+    fn put(&mut self, byte: u8) {
+        self.put_all(&[byte]);
+    }
+
+    fn put_all(&mut self, bytes: &[u8]) {
+        self.len += bytes.len();
+        if self.buf.len() + bytes.len() > Self::CHUNK {
+            self.hasher.update(&self.buf);
+            self.buf.clear();
+            if bytes.len() > Self::CHUNK {
+                self.hasher.update(bytes);
+                return;
+            }
+        }
+        self.buf.extend_from_slice(bytes);
+    }
+}
+
+fn put_varint(out: &mut impl Sink, mut n: u64) {
+    let mut buf = [0u8; 10];
+    let mut len = 0;
+    while n >= 0x80 {
+        buf[len] = (n as u8) | 0x80;
+        n >>= 7;
+        len += 1;
+    }
+    buf[len] = n as u8;
+    out.put_all(&buf[..=len]);
+}
+
+fn put_str(out: &mut impl Sink, text: &str) {
+    put_varint(out, text.len() as u64);
+    out.put_all(text.as_bytes());
 }
 
 pub(crate) fn write_varint(out: &mut Vec<u8>, mut n: u64) {
@@ -72,32 +141,32 @@ pub(crate) fn write_str(out: &mut Vec<u8>, text: &str) {
 /// ascending byte order, integers as the smallest fitting tag, floats as bits.
 pub(crate) fn encode_value(
     value: &Value,
-    out: &mut Vec<u8>,
+    out: &mut impl Sink,
     depth_left: usize,
 ) -> Result<(), TooDeep> {
     match value {
-        Value::Null => out.push(TAG_NULL),
-        Value::Bool(false) => out.push(TAG_FALSE),
-        Value::Bool(true) => out.push(TAG_TRUE),
+        Value::Null => out.put(TAG_NULL),
+        Value::Bool(false) => out.put(TAG_FALSE),
+        Value::Bool(true) => out.put(TAG_TRUE),
         Value::Number(number) => encode_number(number, out),
         Value::String(text) => {
-            out.push(TAG_STRING);
-            write_str(out, text);
+            out.put(TAG_STRING);
+            put_str(out, text);
         }
         Value::Array(items) => {
             let depth_left = depth_left.checked_sub(1).ok_or(TooDeep)?;
-            out.push(TAG_ARRAY);
-            write_varint(out, items.len() as u64);
+            out.put(TAG_ARRAY);
+            put_varint(out, items.len() as u64);
             for item in items {
                 encode_value(item, out, depth_left)?;
             }
         }
         Value::Object(map) => {
             let depth_left = depth_left.checked_sub(1).ok_or(TooDeep)?;
-            out.push(TAG_OBJECT);
-            write_varint(out, map.len() as u64);
+            out.put(TAG_OBJECT);
+            put_varint(out, map.len() as u64);
             for (key, item) in sorted_entries(map) {
-                write_str(out, key);
+                put_str(out, key);
                 encode_value(item, out, depth_left)?;
             }
         }
@@ -105,18 +174,18 @@ pub(crate) fn encode_value(
     Ok(())
 }
 
-fn encode_number(number: &Number, out: &mut Vec<u8>) {
+fn encode_number(number: &Number, out: &mut impl Sink) {
     if let Some(n) = number.as_u64() {
-        out.push(TAG_UINT);
-        write_varint(out, n);
+        out.put(TAG_UINT);
+        put_varint(out, n);
     } else if let Some(n) = number.as_i64() {
         // Only negative integers get here; store -1 - n so it fits a u64.
-        out.push(TAG_NEGINT);
-        write_varint(out, !(n as u64));
+        out.put(TAG_NEGINT);
+        put_varint(out, !(n as u64));
     } else {
-        out.push(TAG_FLOAT);
+        out.put(TAG_FLOAT);
         let bits = number.as_f64().unwrap_or(0.0).to_bits();
-        out.extend_from_slice(&bits.to_le_bytes());
+        out.put_all(&bits.to_le_bytes());
     }
 }
 

@@ -20,7 +20,7 @@ use crate::{
     data::{CanonElem, Entry, ValueRef},
 };
 
-impl<'s> Exec<'s, '_, '_> {
+impl<'s> Exec<'s, '_> {
     pub(super) fn ap(&mut self, instr: &'s Instr, ap: &'s Ap) -> Res<()> {
         let limit = self.params.limits.max_stream_len;
         match ap {
@@ -63,7 +63,7 @@ impl<'s> Exec<'s, '_, '_> {
     }
 
     pub(super) fn canon_instr(&mut self, instr: &'s Instr, canon: &'s Canon) -> Res<()> {
-        let peer = self.triplet_of(&canon.peer)?;
+        let peer = self.text(&canon.peer, wrong_peer_type)?;
         let key = key::node(self.ctx, instr.id.0);
         let (result, sent) = self.store.lookup(key);
         let elems = match result {
@@ -71,7 +71,7 @@ impl<'s> Exec<'s, '_, '_> {
                 if *produced.producer != *peer {
                     return Err(HardError::WrongProducer {
                         what: "a canon",
-                        expected: peer,
+                        expected: peer.into_owned(),
                         actual: produced.producer.to_string(),
                     }
                     .into());
@@ -90,7 +90,7 @@ impl<'s> Exec<'s, '_, '_> {
             }
             None => {
                 if !sent {
-                    self.out.next_peers.insert(peer);
+                    self.out.next_peers.insert(peer.into_owned());
                     let current = self.current.clone();
                     self.store.record(key, Entry::Sent, &current);
                 }
@@ -141,18 +141,6 @@ impl<'s> Exec<'s, '_, '_> {
         Ok(())
     }
 
-    fn triplet_of(&self, value: &'s crate::Value) -> Res<String> {
-        let val = self.resolve(value)?;
-        match val.get() {
-            Value::String(text) => Ok(text.clone()),
-            other => Err(Stop::Catch(errors::wrong_type(
-                &crate::value_to_string(value),
-                "string",
-                other,
-            ))),
-        }
-    }
-
     /// The stream's elements now, as a canon entry.
     fn freeze(&mut self, canon: &'s Canon) -> Res<Arc<[CanonElem]>> {
         let (name, map) = match &canon.kind {
@@ -185,4 +173,8 @@ impl<'s> Exec<'s, '_, '_> {
         }
         Ok(out.into())
     }
+}
+
+fn wrong_peer_type(variable: &str, actual: &Value) -> errors::CatchErr {
+    errors::wrong_type(variable, "string", actual)
 }

@@ -1,7 +1,7 @@
 //! `call`: use a stored result, record one the host provided, ask the host to
 //! make the call here, or send the particle to the peer that must make it.
 
-use std::{rc::Rc, sync::Arc};
+use std::{borrow::Cow, rc::Rc, sync::Arc};
 
 use serde_json::Value;
 
@@ -13,32 +13,28 @@ use super::{
     val::{CallSite, Prov, Val},
 };
 use crate::{
-    Call, CallOutput, CallRequest, CallResult, Instr,
+    Call, CallOutput, CallRequest, CallResult, Instr, Literal,
     data::{Entry, EntryKey, ValueRef},
 };
 
-impl<'s> Exec<'s, '_, '_> {
+impl<'s> Exec<'s, '_> {
     pub(super) fn call(&mut self, instr: &'s Instr, call: &'s Call) -> Res<()> {
-        let peer = self.triplet(&call.peer)?;
-        let service = self.triplet(&call.service)?;
-        let function = self.triplet(&call.function)?;
+        let peer = self.text(&call.peer, errors::non_string_triplet)?;
+        let service = self.text(&call.service, errors::non_string_triplet)?;
+        let function = self.text(&call.function, errors::non_string_triplet)?;
         let key = key::node(self.ctx, instr.id.0);
         let (result, sent) = self.store.lookup(key);
         if let Some(produced) = result {
             if *produced.producer != *peer {
                 return Err(HardError::WrongProducer {
                     what: "a call",
-                    expected: peer,
+                    expected: peer.into_owned(),
                     actual: produced.producer.to_string(),
                 }
                 .into());
             }
             let entry = produced.entry.clone();
-            let site = CallSite {
-                peer,
-                service,
-                function,
-            };
+            let site = self.site(instr, &peer, &service, &function);
             return self.use_result(call, entry, site, key);
         }
         let args = call
@@ -50,11 +46,7 @@ impl<'s> Exec<'s, '_, '_> {
             let id = key.call_id();
             if let Some(result) = self.call_results.remove(&id) {
                 let entry = self.record_result(result, &service, &function, key)?;
-                let site = CallSite {
-                    peer,
-                    service,
-                    function,
-                };
+                let site = self.site(instr, &peer, &service, &function);
                 return self.use_result(call, entry, site, key);
             }
             self.out.requests.insert(
@@ -62,8 +54,8 @@ impl<'s> Exec<'s, '_, '_> {
                 CallRequest {
                     id,
                     node: instr.id,
-                    service,
-                    function,
+                    service: service.into_owned(),
+                    function: function.into_owned(),
                     args: args.iter().map(|arg| arg.get().clone()).collect(),
                     provenance: args.iter().map(|arg| arg.prov.materialize()).collect(),
                 },
@@ -71,30 +63,58 @@ impl<'s> Exec<'s, '_, '_> {
             return Err(Stop::Wait);
         }
         if !sent {
-            self.out.next_peers.insert(peer);
+            self.out.next_peers.insert(peer.into_owned());
             let current = self.current.clone();
             self.store.record(key, Entry::Sent, &current);
         }
         Err(Stop::Wait)
     }
 
-    /// A triplet part (peer, service or function) must be a string.
-    fn triplet(&self, value: &'s crate::Value) -> Res<String> {
+    /// A value that must be a string (a call's peer, service or function, a
+    /// canon's peer); borrowed from the script or the parameters when it can be.
+    pub(super) fn text(
+        &self,
+        value: &'s crate::Value,
+        wrong: fn(&str, &Value) -> errors::CatchErr,
+    ) -> Res<Cow<'s, str>> {
+        match value {
+            crate::Value::Literal(Literal::String(text)) => return Ok(Cow::Borrowed(text)),
+            crate::Value::InitPeerId => return Ok(Cow::Borrowed(self.params.init_peer)),
+            _ => {}
+        }
         let val = self.resolve(value)?;
         match val.get() {
-            Value::String(text) => Ok(text.clone()),
-            other => Err(Stop::Catch(errors::non_string_triplet(
-                &crate::value_to_string(value),
-                other,
-            ))),
+            Value::String(text) => Ok(Cow::Owned(text.clone())),
+            other => Err(Stop::Catch(wrong(&crate::value_to_string(value), other))),
         }
+    }
+
+    /// The provenance of a result of `instr`, shared while the triplet repeats.
+    fn site(&mut self, instr: &Instr, peer: &str, service: &str, function: &str) -> Rc<CallSite> {
+        let slot = self.sites.get_mut(instr.id.0 as usize);
+        if let Some(Some(site)) = slot.as_deref()
+            && site.peer == peer
+            && site.service == service
+            && site.function == function
+        {
+            return site.clone();
+        }
+        let site = Rc::new(CallSite {
+            peer: peer.to_owned(),
+            service: service.to_owned(),
+            function: function.to_owned(),
+        });
+        if let Some(slot) = self.sites.get_mut(instr.id.0 as usize) {
+            *slot = Some(site.clone());
+        }
+        site
     }
 
     fn use_result(
         &mut self,
         call: &'s Call,
         entry: Entry,
-        site: CallSite,
+        site: Rc<CallSite>,
         key: EntryKey,
     ) -> Res<()> {
         let value = match entry {
@@ -110,7 +130,7 @@ impl<'s> Exec<'s, '_, '_> {
                 return Err(HardError::WrongEntryKind { what: "a call" }.into());
             }
         };
-        let val = Val::new(value, Prov::Call(Rc::new(site)));
+        let val = Val::new(value, Prov::Call(site));
         match &call.output {
             CallOutput::None => {}
             CallOutput::Scalar(name) => self.env.set_scalar(name.as_str(), val),

@@ -7,9 +7,9 @@
 //! stream instance, named by the key of the `new` instance so that the
 //! instance is the same in every pass of a run.
 
-use std::{collections::HashMap, rc::Rc};
+use std::rc::Rc;
 
-use crate::data::EntryKey;
+use crate::data::{EntryKey, FastMap};
 
 use super::val::Val;
 
@@ -48,11 +48,11 @@ pub(crate) enum Lookup<'a, T> {
 
 #[derive(Debug, Default)]
 pub(crate) struct Env<'s> {
-    scalars: HashMap<&'s str, Vec<Binding<Val>>>,
-    canons: HashMap<&'s str, Vec<Binding<CanonVal>>>,
-    canon_maps: HashMap<&'s str, Vec<Binding<CanonVal>>>,
-    streams: HashMap<&'s str, Vec<EntryKey>>,
-    maps: HashMap<&'s str, Vec<EntryKey>>,
+    scalars: FastMap<&'s str, Vec<Binding<Val>>>,
+    canons: FastMap<&'s str, Vec<Binding<CanonVal>>>,
+    canon_maps: FastMap<&'s str, Vec<Binding<CanonVal>>>,
+    streams: FastMap<&'s str, Vec<EntryKey>>,
+    maps: FastMap<&'s str, Vec<EntryKey>>,
     scope: u32,
     next_scope: u32,
     /// (kind, name, stack length to restore) for bindings pushed in scopes.

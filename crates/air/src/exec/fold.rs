@@ -23,7 +23,7 @@ use crate::{Fold, Instr, Iterable, Lens, LensStep, data::EntryKey};
 enum Items<'s> {
     Array {
         base: Arc<Value>,
-        prov: Prov,
+        prov: Rc<Prov>,
         len: usize,
     },
     Fixed(Rc<[Val]>),
@@ -55,7 +55,7 @@ pub(crate) enum Frame {
     Whole,
 }
 
-impl<'s> Exec<'s, '_, '_> {
+impl<'s> Exec<'s, '_> {
     pub(super) fn start_fold(
         &mut self,
         instr: &'s Instr,
@@ -162,7 +162,7 @@ impl<'s> Exec<'s, '_, '_> {
         let state = &self.folds[idx];
         let (val, ctx) = match &state.items {
             Items::Array { base, prov, .. } => (
-                Val::element(base.clone(), pos, prov.index(pos)),
+                Val::element(base.clone(), pos, Prov::index_of(prov, pos)),
                 key::absorb(state.fold_ctx, key::INDEX, pos as u64),
             ),
             Items::Fixed(elems) => (
@@ -267,7 +267,7 @@ fn array_items<'s>(val: Val, expression: impl FnOnce() -> String) -> Res<Items<'
             let len = items.len();
             Ok(Items::Array {
                 base: val.shared(),
-                prov: val.prov,
+                prov: Rc::new(val.prov),
                 len,
             })
         }

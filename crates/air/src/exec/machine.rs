@@ -32,7 +32,7 @@ pub(crate) enum Frame<'s> {
     Fold(FoldFrame),
 }
 
-impl<'s> Exec<'s, '_, '_> {
+impl<'s> Exec<'s, '_> {
     /// Executes `root` once; the streams persist for the next pass.
     pub(super) fn run_pass(&mut self, root: &'s Instr) -> Result<Status, HardError> {
         let mut stack: Vec<Frame<'s>> = vec![Frame::Exec(root)];

@@ -29,7 +29,7 @@ impl Step<'_> {
     }
 }
 
-impl<'s> Exec<'s, '_, '_> {
+impl<'s> Exec<'s, '_> {
     pub(crate) fn resolve(&self, value: &'s ast::Value) -> Res<Val> {
         match value {
             ast::Value::Literal(literal) => Ok(Val::literal(match literal {

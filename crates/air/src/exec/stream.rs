@@ -3,9 +3,7 @@
 //! instruction instance that appended it, so re-executing that instance in a
 //! later pass appends nothing new.
 
-use std::collections::{HashMap, HashSet};
-
-use crate::data::EntryKey;
+use crate::data::{EntryKey, FastMap, FastSet};
 
 use super::{hard::HardError, val::Val};
 
@@ -20,7 +18,7 @@ pub(crate) struct Elem {
 #[derive(Debug, Default)]
 pub(crate) struct StreamData {
     pub elems: Vec<Elem>,
-    keys: HashSet<EntryKey>,
+    keys: FastSet<EntryKey>,
     /// The smallest length at which a fold stopped reading this stream in the
     /// current pass: if the stream grew past it, the fold missed values.
     read_len: Option<usize>,
@@ -32,7 +30,7 @@ pub(crate) type StreamId<'s> = (EntryKey, &'s str, bool);
 
 #[derive(Debug, Default)]
 pub(crate) struct Streams<'s> {
-    streams: HashMap<StreamId<'s>, StreamData>,
+    streams: FastMap<StreamId<'s>, StreamData>,
 }
 
 impl<'s> Streams<'s> {

@@ -74,7 +74,7 @@ pub(crate) enum Prov {
     /// `base` read through a lens, written as AIR text (`.a.[0]`, appended to `.$`).
     Lens(Rc<(Prov, String)>),
     /// Element `1` of an array whose provenance is `0`.
-    Index(Rc<(Prov, usize)>),
+    Index(Rc<Prov>, usize),
     Many(Rc<[Prov]>),
     /// Read back from a canon entry.
     Stored(Arc<Provenance>),
@@ -88,11 +88,12 @@ impl Prov {
         Prov::Lens(Rc::new((self, suffix)))
     }
 
-    pub(crate) fn index(&self, index: usize) -> Self {
-        match self {
+    /// Element `index` of an array whose provenance is `parent` (no allocation).
+    pub(crate) fn index_of(parent: &Rc<Prov>, index: usize) -> Self {
+        match &**parent {
             Prov::Literal => Prov::Literal,
             Prov::Many(items) => items.get(index).cloned().unwrap_or(Prov::Literal),
-            other => Prov::Index(Rc::new((other.clone(), index))),
+            _ => Prov::Index(parent.clone(), index),
         }
     }
 
@@ -109,12 +110,11 @@ impl Prov {
                 peer: peer.to_string(),
             },
             Prov::Lens(inner) => with_lens(inner.0.materialize(), &inner.1),
-            Prov::Index(inner) => match inner.0.materialize() {
-                Provenance::Many(items) => items
-                    .into_iter()
-                    .nth(inner.1)
-                    .unwrap_or(Provenance::Literal),
-                other => with_lens(other, &format!(".[{}]", inner.1)),
+            Prov::Index(parent, index) => match parent.materialize() {
+                Provenance::Many(items) => {
+                    items.into_iter().nth(*index).unwrap_or(Provenance::Literal)
+                }
+                other => with_lens(other, &format!(".[{index}]")),
             },
             Prov::Many(items) => {
                 // Flattened: provenance nests no deeper than two levels.
@@ -166,7 +166,7 @@ mod tests {
             service: "s".into(),
             function: "f".into(),
         }));
-        let read = site.lens(".a".into()).index(2);
+        let read = Prov::index_of(&Rc::new(site.lens(".a".into())), 2);
         assert_eq!(
             read.materialize(),
             Provenance::Call {
@@ -178,7 +178,7 @@ mod tests {
         );
         let many = Prov::Many(vec![Prov::Literal, Prov::Error("q".into())].into());
         assert_eq!(
-            many.index(1).materialize(),
+            Prov::index_of(&Rc::new(many), 1).materialize(),
             Provenance::Error { peer: "q".into() }
         );
     }
