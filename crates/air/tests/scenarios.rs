@@ -7,8 +7,8 @@
 //! scenarios whose names start with `fold_`.
 //!
 //! A script that the simulator rejects (parse, validation or mock annotation error)
-//! snapshots as `{"error": "<message>"}`. A line `; sim: max_deliveries = N` changes
-//! that option for its scenario (the only one the suite needs to vary).
+//! snapshots as `{"error": "<message>"}`. A line `; sim: max_deliveries = N` (or
+//! `max_stream_len`) changes that option for its scenario, to reach a bound cheaply.
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
@@ -95,12 +95,12 @@ fn options(source: &str) -> SimOptions {
     for line in source.lines() {
         if let Some(setting) = line.strip_prefix("; sim:") {
             let (key, value) = setting.split_once('=').expect("`; sim: KEY = VALUE`");
-            assert_eq!(
-                key.trim(),
-                "max_deliveries",
-                "unknown sim option in {line:?}"
-            );
-            options.max_deliveries = value.trim().parse().expect("a number of deliveries");
+            let value: usize = value.trim().parse().expect("a number");
+            match key.trim() {
+                "max_deliveries" => options.max_deliveries = value,
+                "max_stream_len" => options.limits.max_stream_len = value,
+                other => panic!("unknown sim option {other:?} in {line:?}"),
+            }
         }
     }
     options
