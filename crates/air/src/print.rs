@@ -28,7 +28,7 @@ pub fn print(script: &Script) -> String {
                 indent(&mut out, depth);
                 out.push('(');
                 // The head's trailing space (a call without output) is AquaVM's, not ours.
-                out.push_str(instr_head(instr).trim_end());
+                out.push_str(head(instr, Style::Source).trim_end());
                 let mut children = instr.children();
                 let (first, second) = (children.next(), children.next());
                 if first.is_none() {
@@ -58,21 +58,33 @@ fn indent(out: &mut String, depth: usize) {
 ///
 /// A call without output ends with a space after `]`, as AquaVM prints it.
 pub fn instr_head(instr: &Instr) -> String {
+    head(instr, Style::AquaVm)
+}
+
+/// How numbers are written: as in the source (`3.0` stays a float when read
+/// back) or as AquaVM writes them in error objects.
+#[derive(Clone, Copy)]
+enum Style {
+    Source,
+    AquaVm,
+}
+
+fn head(instr: &Instr, style: Style) -> String {
     let mut out = String::new();
     match &instr.kind {
         InstrKind::Call(call) => {
             out.push_str("call ");
-            push_value(&mut out, &call.peer);
+            push_value(&mut out, &call.peer, style);
             out.push_str(" (");
-            push_value(&mut out, &call.service);
+            push_value(&mut out, &call.service, style);
             out.push(' ');
-            push_value(&mut out, &call.function);
+            push_value(&mut out, &call.function, style);
             out.push_str(") [");
             for (i, arg) in call.args.iter().enumerate() {
                 if i > 0 {
                     out.push(' ');
                 }
-                push_value(&mut out, arg);
+                push_value(&mut out, arg, style);
             }
             out.push_str("] ");
             match &call.output {
@@ -89,13 +101,13 @@ pub fn instr_head(instr: &Instr) -> String {
         InstrKind::Xor(..) => out.push_str("xor"),
         InstrKind::Match(m) => {
             out.push_str(if m.negated { "mismatch " } else { "match " });
-            push_value(&mut out, &m.left);
+            push_value(&mut out, &m.left, style);
             out.push(' ');
-            push_value(&mut out, &m.right);
+            push_value(&mut out, &m.right, style);
         }
         InstrKind::Fold(fold) => {
             out.push_str("fold ");
-            push_iterable(&mut out, &fold.iterable);
+            push_iterable(&mut out, &fold.iterable, style);
             let _ = write!(out, " {}", fold.iterator);
         }
         InstrKind::Next(name) => {
@@ -105,10 +117,10 @@ pub fn instr_head(instr: &Instr) -> String {
             out.push_str("new ");
             push_variable(&mut out, &new.var);
         }
-        InstrKind::Ap(ap) => push_ap(&mut out, ap),
+        InstrKind::Ap(ap) => push_ap(&mut out, ap, style),
         InstrKind::Canon(canon) => {
             out.push_str("canon ");
-            push_value(&mut out, &canon.peer);
+            push_value(&mut out, &canon.peer, style);
             let _ = match &canon.kind {
                 CanonKind::Stream { stream, canon } => write!(out, " ${stream} #{canon}"),
                 CanonKind::Map { map, canon } => write!(out, " %{map} #%{canon}"),
@@ -138,13 +150,13 @@ pub fn instr_head(instr: &Instr) -> String {
 /// A value as AIR text: `"text"`, `x.$.a.[0]!`, `#c.length`, `%init_peer_id%`.
 pub fn value_to_string(value: &Value) -> String {
     let mut out = String::new();
-    push_value(&mut out, value);
+    push_value(&mut out, value, Style::Source);
     out
 }
 
-fn push_value(out: &mut String, value: &Value) {
+fn push_value(out: &mut String, value: &Value, style: Style) {
     match value {
-        Value::Literal(literal) => push_literal(out, literal),
+        Value::Literal(literal) => push_literal(out, literal, style),
         Value::InitPeerId => out.push_str("%init_peer_id%"),
         Value::Timestamp => out.push_str("%timestamp%"),
         Value::Ttl => out.push_str("%ttl%"),
@@ -180,10 +192,14 @@ fn push_value(out: &mut String, value: &Value) {
     }
 }
 
-fn push_literal(out: &mut String, literal: &Literal) {
+fn push_literal(out: &mut String, literal: &Literal, style: Style) {
     let _ = match literal {
         Literal::String(text) => write!(out, "\"{text}\""),
-        Literal::Number(number) => write!(out, "{number}"),
+        // AquaVM prints floats with Rust's `f64` formatting (`3.0` as `3`).
+        Literal::Number(number) => match (style, number.as_f64()) {
+            (Style::AquaVm, Some(float)) if number.is_f64() => write!(out, "{float}"),
+            _ => write!(out, "{number}"),
+        },
         Literal::Bool(b) => write!(out, "{b}"),
         Literal::EmptyArray => write!(out, "[]"),
     };
@@ -204,7 +220,7 @@ fn push_lens(out: &mut String, lens: Option<&Lens>) {
     }
 }
 
-fn push_iterable(out: &mut String, iterable: &Iterable) {
+fn push_iterable(out: &mut String, iterable: &Iterable, style: Style) {
     match iterable {
         Iterable::EmptyArray => out.push_str("[]"),
         Iterable::Scalar { name, lens } => {
@@ -228,7 +244,7 @@ fn push_iterable(out: &mut String, iterable: &Iterable) {
                 }
                 other => {
                     out.push('[');
-                    push_value(out, other);
+                    push_value(out, other, style);
                     out.push(']');
                 }
             }
@@ -252,11 +268,11 @@ fn push_variable(out: &mut String, var: &Variable) {
     };
 }
 
-fn push_ap(out: &mut String, ap: &Ap) {
+fn push_ap(out: &mut String, ap: &Ap, style: Style) {
     out.push_str("ap ");
     match ap {
         Ap::Value { source, target } => {
-            push_value(out, source);
+            push_value(out, source, style);
             let _ = match target {
                 ApTarget::Scalar(name) => write!(out, " {name}"),
                 ApTarget::Stream(name) => write!(out, " ${name}"),
@@ -264,9 +280,9 @@ fn push_ap(out: &mut String, ap: &Ap) {
         }
         Ap::MapInsert { key, value, map } => {
             out.push('(');
-            push_value(out, key);
+            push_value(out, key, style);
             out.push(' ');
-            push_value(out, value);
+            push_value(out, value, style);
             let _ = write!(out, ") %{map}");
         }
     }

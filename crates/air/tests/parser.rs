@@ -195,6 +195,11 @@ fn integer_and_float_stay_different() {
     assert_ne!(value("3"), value("3.0"));
     assert_eq!(value_to_string(&value("3.0")), "3.0");
     assert_eq!(value_to_string(&value("3")), "3");
+    // Error objects show instructions as AquaVM prints them: floats through
+    // Rust's f64 formatting. The formatter keeps the source form.
+    let script = syntax("(match 3.0 1.5 (null))");
+    assert_eq!(instr_head(&script.root), "match 3 1.5");
+    assert!(print(&script).starts_with("(match 3.0 1.5\n"));
 }
 
 #[test]
