@@ -420,6 +420,12 @@ fn whitespace_and_comments_go_anywhere_between_tokens() {
 }
 
 #[test]
+fn a_byte_order_mark_is_skipped() {
+    let script = syntax("\u{feff}(null)");
+    assert_eq!(script.root.span, Span { start: 3, end: 9 });
+}
+
+#[test]
 fn printing_is_nested_and_parses_back() {
     let src = r#"(xor (seq (call %init_peer_id% ("getDataSrv" "-relay-") [] -relay-) (fold [] i (seq (null) (next i)) (never))) (call %init_peer_id% ("errorHandlingSrv" "error") [:error: 0]))"#;
     let script = valid(src);

@@ -101,6 +101,10 @@ impl<'s> Parser<'s> {
     }
 
     pub(crate) fn script(mut self) -> Result<Script, ParseError> {
+        // Some editors start files with a byte-order mark; spans still count it.
+        if self.s.src.starts_with('\u{feff}') {
+            self.s.pos = '\u{feff}'.len_utf8();
+        }
         'parse: loop {
             let (id, start, keyword, opened) = self.open()?;
             let mut done = match opened {
