@@ -163,10 +163,9 @@ fn main() -> ExitCode {
         }
     }
     if args.json {
-        println!(
-            "{}",
-            table::to_json(&rows, SPEED_TARGET, MEMORY_TARGET, MEMORY_SCENARIO)
-        );
+        let mut json = table::to_json(&rows, SPEED_TARGET, MEMORY_TARGET, MEMORY_SCENARIO);
+        json["load_average_at_start"] = load.into();
+        println!("{json}");
     } else {
         print!(
             "{}",
@@ -256,7 +255,15 @@ fn run_scenario(scenario: &scenarios::Scenario, args: &Args) -> Result<Row, Stri
             .transpose()?
             .as_ref()
             .map(engine),
-        sim: args.sim.then(measure_sim).transpose()?.as_ref().map(engine),
+        sim: args
+            .sim
+            .then(measure_sim)
+            .transpose()?
+            .as_ref()
+            .map(|measured| Engine {
+                delivery_peak: None,
+                ..engine(measured)
+            }),
         calls,
         aquavm_runs,
         mismatch,
@@ -269,6 +276,6 @@ fn engine(measured: &measure::Measured) -> Engine {
         median: measured.median,
         iterations: measured.iterations,
         peak: measured.peak_bytes,
-        delivery_peak: measured.delivery_peak_bytes,
+        delivery_peak: Some(measured.delivery_peak_bytes),
     }
 }

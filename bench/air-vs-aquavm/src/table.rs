@@ -28,8 +28,9 @@ pub(crate) struct Engine {
     pub(crate) iterations: usize,
     /// Peak heap of the whole simulation (all peers' stored data included).
     pub(crate) peak: usize,
-    /// Peak heap growth of the largest single delivery.
-    pub(crate) delivery_peak: usize,
+    /// Peak heap growth of the largest single delivery (`None` for Weft's
+    /// simulator, whose loop the bench does not instrument).
+    pub(crate) delivery_peak: Option<usize>,
 }
 
 impl Row {
@@ -102,18 +103,22 @@ pub(crate) fn render(
     );
     for row in rows {
         let ratio = match (row.weft, row.aquavm) {
-            (Some(weft), Some(aquavm)) => Some(format!(
-                "{:.2}",
-                weft.delivery_peak as f64 / (aquavm.delivery_peak as f64).max(1.0)
-            )),
+            (Some(weft), Some(aquavm)) => weft
+                .delivery_peak
+                .zip(aquavm.delivery_peak)
+                .map(|(weft, aquavm)| format!("{:.2}", weft as f64 / (aquavm as f64).max(1.0))),
             _ => None,
         };
         let _ = writeln!(
             out,
             "| {} | {} | {} | {} |",
             row.scenario,
-            or_dash(row.weft.map(|engine| bytes(engine.delivery_peak))),
-            or_dash(row.aquavm.map(|engine| bytes(engine.delivery_peak))),
+            or_dash(row.weft.and_then(|engine| engine.delivery_peak).map(bytes)),
+            or_dash(
+                row.aquavm
+                    .and_then(|engine| engine.delivery_peak)
+                    .map(bytes)
+            ),
             or_dash(ratio),
         );
     }
@@ -235,13 +240,13 @@ mod tests {
                 median: Duration::from_millis(1),
                 iterations: 3,
                 peak: 50,
-                delivery_peak: 10,
+                delivery_peak: Some(10),
             }),
             aquavm: Some(Engine {
                 median: Duration::from_millis(4),
                 iterations: 3,
                 peak: 100,
-                delivery_peak: 10,
+                delivery_peak: Some(10),
             }),
             sim: None,
             calls: 1,
