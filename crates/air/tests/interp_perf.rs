@@ -95,3 +95,42 @@ fn chain_and_fan() {
         net.calls.len()
     );
 }
+
+#[test]
+#[ignore = "timing probe"]
+fn blob_through_five_peers() {
+    let mut text = String::from(r#"(seq (call %init_peer_id% ("blob" "make") [] b0) "#);
+    for k in 1..=5 {
+        text.push_str(&format!(
+            "(seq (call \"peer-{k}\" (\"op\" \"identity\") [b{}] b{k}) ",
+            k - 1
+        ));
+    }
+    text.push_str(r#"(call %init_peer_id% ("blob" "done") [b5]))))))"#);
+    text.push(')');
+    let start = Instant::now();
+    let mut net = support::Net::new(&text);
+    net.flow_with(
+        INIT,
+        &|request: &CallRequest| match request.service.as_str() {
+            "blob" if request.function == "make" => {
+                let blob: String = (0..1 << 20)
+                    .map(|i| char::from(b'a' + (i * 7 % 26) as u8))
+                    .collect();
+                CallResult::Ok(json!(blob))
+            }
+            "blob" => CallResult::Ok(json!(null)),
+            _ => support::service(request),
+        },
+    );
+    println!(
+        "blob-1mib-5-peers: {:?}, {} calls",
+        start.elapsed(),
+        net.calls.len()
+    );
+    let bytes = net.data[INIT].to_bytes().len();
+    assert!(
+        bytes < (1 << 20) + 4096,
+        "the blob is encoded once: {bytes} bytes"
+    );
+}

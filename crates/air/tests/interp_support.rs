@@ -153,13 +153,24 @@ impl Net {
     }
 
     pub fn flow(&mut self, start: &str) {
+        self.flow_with(start, &service);
+    }
+
+    pub fn flow_with(&mut self, start: &str, service: &dyn Fn(&CallRequest) -> CallResult) {
         let mut queue = std::collections::VecDeque::from([(start.to_owned(), Data::default())]);
         let mut deliveries = 0;
         while let Some((peer, incoming)) = queue.pop_front() {
             deliveries += 1;
             assert!(deliveries < 1000, "flow does not settle");
             let prev = self.data.remove(&peer).unwrap_or_default();
-            let visit = visit(&self.script, &peer, prev, incoming);
+            let visit = visit_with(
+                &self.script,
+                &peer,
+                prev,
+                incoming,
+                &Limits::default(),
+                service,
+            );
             for call in visit.calls {
                 self.calls.push((peer.clone(), call));
             }

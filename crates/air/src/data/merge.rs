@@ -109,7 +109,11 @@ impl<'d> Store<'d> {
 
     /// The effective result at `key` (if any) and whether a `Sent` marker exists.
     pub(crate) fn lookup(&self, key: EntryKey) -> (Option<&Produced>, bool) {
-        let extra = self.over.extra.get(&key);
+        let extra = if self.over.extra.is_empty() {
+            None
+        } else {
+            self.over.extra.get(&key)
+        };
         let base = self.base.slot(key);
         let result = extra
             .and_then(|slot| slot.result.as_ref())

@@ -54,7 +54,7 @@ impl<'s> Exec<'s, '_> {
                 let elem = Elem {
                     key: key::node(self.ctx, instr.id.0),
                     val,
-                    map_key: Some(map_key),
+                    map_key: Some(Box::new(map_key)),
                 };
                 self.streams.append(id, elem, limit)?;
             }

@@ -12,7 +12,8 @@ use super::{hard::HardError, val::Val};
 pub(crate) struct Elem {
     pub key: EntryKey,
     pub val: Val,
-    pub map_key: Option<Val>,
+    /// Boxed: most streams are not maps, and elements are moved around a lot.
+    pub map_key: Option<Box<Val>>,
 }
 
 #[derive(Debug, Default)]
