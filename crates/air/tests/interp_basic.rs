@@ -374,3 +374,27 @@ fn call_ids_are_stable_and_requests_repeat_until_answered() {
         "a pending local call records nothing"
     );
 }
+
+#[test]
+fn fold_over_one_key_of_a_canon_map() {
+    let v = local(
+        r#"(seq (seq (ap ("a" 1) %m) (seq (ap ("b" 2) %m) (ap ("a" 3) %m)))
+           (seq (canon %init_peer_id% %m #%c)
+                (fold #%c.$.a v (seq (call %init_peer_id% ("out" "v") [v]) (next v)))))"#,
+    );
+    assert_eq!(v.outcome.ret_code, 0, "{:?}", v.outcome.error);
+    assert_eq!(outs(&v, "v"), vec![json!([1]), json!([3])]);
+}
+
+#[test]
+fn new_scopes_stream_maps_and_canons() {
+    let v = local(
+        r#"(seq (seq (ap ("k" "outer") %m) (canon %init_peer_id% %m #%c))
+           (seq (new %m (seq (ap ("k" "inner") %m)
+                   (new #%c (seq (canon %init_peer_id% %m #%c)
+                                 (call %init_peer_id% ("out" "in") [#%c])))))
+                (call %init_peer_id% ("out" "out") [#%c])))"#,
+    );
+    assert_eq!(outs(&v, "in"), vec![json!([{"k": ["inner"]}])]);
+    assert_eq!(outs(&v, "out"), vec![json!([{"k": ["outer"]}])]);
+}

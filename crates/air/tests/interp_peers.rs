@@ -285,3 +285,80 @@ fn data_roundtrips_through_bytes() {
     assert_eq!(&back, data);
     assert_eq!(back.to_bytes(), bytes);
 }
+
+#[test]
+fn remote_failure_names_the_remote_peer() {
+    let mut net = Net::new(
+        r#"(xor (call "A" ("op" "fail") ["bad"])
+                (call %init_peer_id% ("out" "e") [:error:.$.peer_id :error:.$.error_code %last_error%.$.peer_id]))"#,
+    );
+    net.flow(INIT);
+    assert_eq!(
+        net.args_of("out", "e"),
+        vec![vec![json!("A"), json!(10000), json!("A")]]
+    );
+}
+
+#[test]
+fn remote_results_carry_the_remote_provenance() {
+    let mut net = Net::new(
+        r#"(seq (call "A" ("obj" "make") [] x)
+                (call %init_peer_id% ("out" "p") [x.$.n]))"#,
+    );
+    net.flow(INIT);
+    let (_, call) = net.calls.iter().find(|(_, c)| c.service == "out").unwrap();
+    assert_eq!(
+        call.provenance,
+        vec![weft_air::Provenance::Call {
+            peer: "A".into(),
+            service: "obj".into(),
+            function: "make".into(),
+            lens: ".$.n".into()
+        }]
+    );
+}
+
+#[test]
+fn canon_signed_by_the_wrong_peer_is_rejected() {
+    let real = script(r#"(seq (ap 1 $s) (canon "A" $s #c))"#);
+    let other = script(r#"(seq (ap 1 $s) (canon "B" $s #c))"#);
+    let by_b = visit(&other, "B", Data::default(), Data::default())
+        .outcome
+        .data;
+    let out = run_once(
+        &real,
+        "C",
+        Data::default(),
+        by_b,
+        BTreeMap::new(),
+        &limits(),
+    );
+    assert_eq!(out.ret_code, 20004, "{:?}", out.error);
+}
+
+#[test]
+fn same_data_same_outcome_whatever_the_arrival_order() {
+    let text = r#"(seq
+        (par (seq (call "A" ("op" "identity") [1] $s) (call %init_peer_id% ("op" "noop") []))
+             (seq (call "B" ("op" "identity") [2] $s) (call %init_peer_id% ("op" "noop") [])))
+        (fold $s x (seq (call %init_peer_id% ("out" "x") [x]) (next x))))"#;
+    let s = script(text);
+    let start = visit(&s, INIT, Data::default(), Data::default()).outcome;
+    let a = visit(&s, "A", Data::default(), start.data.clone())
+        .outcome
+        .data;
+    let b = visit(&s, "B", Data::default(), start.data.clone())
+        .outcome
+        .data;
+    let mut ab = a.clone();
+    ab.merge(b.clone(), support::PARTICLE, &support::Keys)
+        .unwrap();
+    let mut ba = b;
+    ba.merge(a, support::PARTICLE, &support::Keys).unwrap();
+    assert_eq!(ab, ba);
+    let one = visit(&s, INIT, start.data.clone(), ab);
+    let two = visit(&s, INIT, start.data, ba);
+    let args = |v: &support::Visit| v.calls.iter().map(|c| c.args.clone()).collect::<Vec<_>>();
+    assert_eq!(args(&one), args(&two));
+    assert_eq!(one.outcome.data, two.outcome.data);
+}
