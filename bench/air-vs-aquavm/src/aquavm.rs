@@ -6,8 +6,6 @@
 //! the mocks and reruns until no call is pending, stores the new data, and queues
 //! one delivery of it to every peer any of these runs named next.
 
-mod peers;
-
 use std::collections::{BTreeSet, HashMap, VecDeque};
 use std::rc::Rc;
 
@@ -17,13 +15,14 @@ use air_interpreter_interface::{
     MAX_CALL_RESULT_SIZE, MAX_PARTICLE_SIZE, SerializedCallResults,
 };
 use air_interpreter_sede::{FromSerialized, ToSerialized};
+use fluence_keypair::{KeyFormat, KeyPair};
 use serde_json::Value;
 use weft_air::{CallResult, Limits};
 
 use crate::alloc;
 use crate::contract::{MockTable, ScriptFacts};
+use crate::peers::{PeerBook, seed_of};
 use crate::report::{Call, RunReport};
-use peers::PeerBook;
 
 const PARTICLE_ID: &str = "particle-1";
 const TIMESTAMP_MS: u64 = 1_700_000_000_000;
@@ -38,6 +37,8 @@ const ED25519: u8 = 0;
 pub(crate) struct Prepared {
     script: String,
     book: PeerBook,
+    /// Each peer's Ed25519 secret key, by its index in `book`.
+    secrets: Vec<Vec<u8>>,
     mocks: MockTable,
     init: usize,
     max_deliveries: usize,
@@ -51,13 +52,15 @@ impl Prepared {
     ) -> Result<Self, String> {
         let facts = ScriptFacts::new(source, limits)?;
         let mut book = PeerBook::default();
-        let init = book.add(INIT_PEER)?;
+        let mut secrets = Vec::new();
+        let init = add_peer(&mut book, &mut secrets, INIT_PEER)?;
         for name in &facts.literal_peers {
-            book.add(name)?;
+            add_peer(&mut book, &mut secrets, name)?;
         }
         Ok(Self {
             script: book.translate_script(source),
             book,
+            secrets,
             mocks: facts.mocks,
             init,
             max_deliveries,
@@ -115,12 +118,12 @@ impl Network<'_> {
     fn deliver(&mut self, peer: usize, incoming: Vec<u8>) -> Result<BTreeSet<usize>, String> {
         let book = &self.prepared.book;
         let params = RunParameters {
-            init_peer_id: book.get(self.prepared.init).peer_id.clone(),
-            current_peer_id: book.get(peer).peer_id.clone(),
+            init_peer_id: book.id(self.prepared.init).to_owned(),
+            current_peer_id: book.id(peer).to_owned(),
             timestamp: TIMESTAMP_MS,
             ttl: TTL_MS,
             key_format: ED25519,
-            secret_key_bytes: book.get(peer).secret.clone(),
+            secret_key_bytes: self.prepared.secrets[peer].clone(),
             particle_id: PARTICLE_ID.to_owned(),
             air_size_limit: MAX_AIR_SIZE,
             particle_size_limit: MAX_PARTICLE_SIZE,
@@ -152,7 +155,7 @@ impl Network<'_> {
             if requests.is_empty() {
                 self.report
                     .peers
-                    .insert(book.get(peer).name.clone(), (ret_code, error_message));
+                    .insert(book.name(peer).to_owned(), (ret_code, error_message));
                 self.stored.insert(peer, data);
                 return Ok(next_peers);
             }
@@ -171,7 +174,7 @@ impl Network<'_> {
                 results.insert(id.to_string(), self.to_aquavm(&result));
                 self.report.call_count += 1;
                 if self.record {
-                    let name = &book.get(peer).name;
+                    let name = book.name(peer);
                     let call = Call::new(
                         name,
                         &request.service_id,
@@ -219,6 +222,19 @@ impl Network<'_> {
     }
 }
 
+/// Adds the virtual peer `name` with its AquaVM identity: an Ed25519 key derived
+/// from the name, written as the key's libp2p peer id.
+fn add_peer(book: &mut PeerBook, secrets: &mut Vec<Vec<u8>>, name: &str) -> Result<usize, String> {
+    let secret = seed_of(name).to_vec();
+    let keypair = KeyPair::from_secret_key(secret.clone(), KeyFormat::Ed25519)
+        .map_err(|error| format!("cannot make a key for peer {name}: {error}"))?;
+    let index = book.add(name, keypair.get_peer_id().to_string());
+    if index == secrets.len() {
+        secrets.push(secret);
+    }
+    Ok(index)
+}
+
 fn serialize_results(
     results: &HashMap<String, CallServiceResult>,
 ) -> Result<SerializedCallResults, String> {
@@ -256,6 +272,20 @@ mod tests {
         // init, then a, then back to init.
         assert_eq!(report.deliveries, 3);
         assert!(report.failures().is_empty(), "{:?}", report.failures());
+        Ok(())
+    }
+
+    #[test]
+    fn a_peer_has_the_same_id_on_aquavm_as_on_weft() -> Result<(), String> {
+        let prepared = Prepared::new("(call \"a\" (\"s\" \"f\") [])\n", &Limits::default(), 10)?;
+        let on_weft = weft_core::KeyPair::from_seed(seed_of("a"))
+            .peer_id()
+            .to_string();
+        assert!(on_weft.starts_with("12D3KooW"), "{on_weft}");
+        assert_eq!(
+            prepared.script,
+            format!("(call \"{on_weft}\" (\"s\" \"f\") [])\n")
+        );
         Ok(())
     }
 

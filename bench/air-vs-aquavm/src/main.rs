@@ -19,6 +19,7 @@ mod alloc;
 mod aquavm;
 mod contract;
 mod measure;
+mod peers;
 mod report;
 mod scenarios;
 mod table;

@@ -2,23 +2,24 @@
 //! same loop and the same mock table as the AquaVM side, so that the two sides
 //! differ only in the interpreter.
 //!
-//! The loop is the one of Weft's own simulator (`weft_air::sim`), with one
-//! deliberate difference: the script is parsed on every delivery, since in a real
-//! network each peer parses the particle it receives (Weft's simulator parses once
-//! for all its virtual peers). `weft_air::sim::simulate` itself is run too, as the
+//! The loop is the one of Weft's own simulator (`weft_air::sim`), with two
+//! deliberate differences, both to do what a real network does: the script is
+//! parsed on every delivery, since each peer parses the particle it receives
+//! (Weft's simulator parses once for all its virtual peers), and peers are written
+//! as real peer ids (`12D3KooW...`, the simulator uses the names themselves). `weft_air::sim::simulate` itself is run too, as the
 //! reference: the bench checks that its loop makes the same calls, and reports
 //! the simulator's own time and memory separately.
 
-use std::cell::RefCell;
 use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
 use std::rc::Rc;
 
 use weft_air::sim::{SimOptions, SimReport, simulate};
 use weft_air::{CallResult, Data, Limits, Outcome, PeerKeys, RunParams, parse_with_limits, run};
-use weft_core::{KeyPair, PublicKey};
+use weft_core::{KeyPair, PeerId, PublicKey};
 
 use crate::alloc;
 use crate::contract::{MockTable, ScriptFacts};
+use crate::peers::{PeerBook, seed_of};
 use crate::report::{Call, RunReport};
 
 const PARTICLE_ID: &str = "particle-1";
@@ -29,11 +30,16 @@ const INIT_PEER: &str = "init";
 /// A script ready to run on Weft's interpreter. Preparing is not timed.
 #[derive(Debug)]
 pub(crate) struct Prepared {
+    /// The script as written, with peer names (for Weft's simulator).
     source: String,
+    /// The script with peer ids, as the interpreter sees it.
+    script: String,
+    book: PeerBook,
+    keys: BookKeys,
+    init: usize,
     mocks: MockTable,
     limits: Limits,
     max_deliveries: usize,
-    keys: VirtualKeys,
 }
 
 impl Prepared {
@@ -43,17 +49,21 @@ impl Prepared {
         max_deliveries: usize,
     ) -> Result<Self, String> {
         let facts = ScriptFacts::new(source, limits)?;
-        let keys = VirtualKeys::default();
-        keys.keypair(INIT_PEER);
-        facts.literal_peers.iter().for_each(|name| {
-            keys.keypair(name);
-        });
+        let mut book = PeerBook::default();
+        let mut keys = BookKeys::default();
+        let init = keys.add(&mut book, INIT_PEER);
+        for name in &facts.literal_peers {
+            keys.add(&mut book, name);
+        }
         Ok(Self {
             source: source.to_owned(),
+            script: book.translate_script(source),
+            book,
+            keys,
+            init,
             mocks: facts.mocks,
             limits: limits.clone(),
             max_deliveries,
-            keys,
         })
     }
 
@@ -67,8 +77,8 @@ impl Prepared {
             report: RunReport::default(),
             record,
         };
-        let mut queue: VecDeque<(String, Rc<[u8]>)> = VecDeque::new();
-        queue.push_back((INIT_PEER.to_owned(), Data::default().to_bytes().into()));
+        let mut queue: VecDeque<(usize, Rc<[u8]>)> = VecDeque::new();
+        queue.push_back((self.init, Data::default().to_bytes().into()));
         while let Some((peer, bytes)) = queue.pop_front() {
             if network.report.deliveries == self.max_deliveries {
                 network.report.step_limit = true;
@@ -76,7 +86,7 @@ impl Prepared {
             }
             network.report.deliveries += 1;
             let memory = alloc::start_delivery();
-            let next_peers = network.deliver(&peer, &bytes)?;
+            let next_peers = network.deliver(peer, &bytes)?;
             if !next_peers.is_empty() {
                 let data = network
                     .stored
@@ -105,7 +115,7 @@ impl Prepared {
 struct Network<'a> {
     prepared: &'a Prepared,
     mocks: MockTable,
-    stored: HashMap<String, Data>,
+    stored: HashMap<usize, Data>,
     report: RunReport,
     record: bool,
 }
@@ -113,23 +123,23 @@ struct Network<'a> {
 impl Network<'_> {
     /// Runs `peer` on one delivery until no call is pending; returns the peers its
     /// runs named next.
-    fn deliver(&mut self, peer: &str, bytes: &[u8]) -> Result<BTreeSet<String>, String> {
+    fn deliver(&mut self, peer: usize, bytes: &[u8]) -> Result<BTreeSet<usize>, String> {
         let prepared = self.prepared;
-        let script = parse_with_limits(&prepared.source, &prepared.limits)
+        let book = &prepared.book;
+        let script = parse_with_limits(&prepared.script, &prepared.limits)
             .map_err(|error| format!("weft: {error}"))?;
         let incoming =
             Data::from_bytes(bytes, &prepared.limits).map_err(|error| format!("weft: {error}"))?;
-        let keypair = prepared.keys.keypair(peer);
         let params = RunParams {
-            current_peer: peer,
-            keypair: &keypair,
-            init_peer: INIT_PEER,
+            current_peer: book.id(peer),
+            keypair: &prepared.keys.keypairs[peer],
+            init_peer: book.id(prepared.init),
             particle_id: PARTICLE_ID,
             timestamp: TIMESTAMP_MS,
             ttl: TTL_MS,
             limits: &prepared.limits,
         };
-        let prev = self.stored.remove(peer).unwrap_or_default();
+        let prev = self.stored.remove(&peer).unwrap_or_default();
         let keys = &prepared.keys;
         self.report.runs += 1;
         let mut outcome = run(&script, prev, incoming, BTreeMap::new(), keys, &params);
@@ -142,31 +152,47 @@ impl Network<'_> {
                 ret_code,
                 error,
             } = outcome;
-            next_peers.extend(named);
+            for next in &named {
+                let index = book.index_of_id(next).ok_or_else(|| {
+                    format!("Weft sent the particle to {next}, which is no virtual peer")
+                })?;
+                next_peers.insert(index);
+            }
             if call_requests.is_empty() {
-                self.report
-                    .peers
-                    .insert(peer.to_owned(), (ret_code, error.unwrap_or_default()));
-                self.stored.insert(peer.to_owned(), data);
+                self.report.peers.insert(
+                    book.name(peer).to_owned(),
+                    (ret_code, error.unwrap_or_default()),
+                );
+                self.stored.insert(peer, data);
                 return Ok(next_peers);
             }
             let mut results = BTreeMap::new();
             for request in call_requests {
-                let result =
-                    self.mocks
-                        .answer(&request.service, &request.function, &request.args)?;
+                let mut args = request.args;
+                args.iter_mut().for_each(|arg| book.ids_to_names(arg));
+                let result = self
+                    .mocks
+                    .answer(&request.service, &request.function, &args)?;
                 self.report.call_count += 1;
+                let for_weft = match &result {
+                    CallResult::Ok(value) => {
+                        let mut value = value.clone();
+                        book.names_to_ids(&mut value);
+                        CallResult::Ok(value)
+                    }
+                    failed => failed.clone(),
+                };
                 if self.record {
                     let call = Call::new(
-                        peer,
+                        book.name(peer),
                         &request.service,
                         &request.function,
-                        request.args,
+                        args,
                         &result,
                     );
                     self.report.calls.push(call);
                 }
-                results.insert(request.id, result);
+                results.insert(request.id, for_weft);
             }
             self.report.runs += 1;
             outcome = run(&script, data, Data::default(), results, keys, &params);
@@ -174,29 +200,36 @@ impl Network<'_> {
     }
 }
 
-/// Virtual peers' keys, derived from their names once and kept across runs (the
-/// derivation is a scalar multiplication, which a node does once at start).
+/// Each virtual peer's key pair by its index in the book, and the public keys the
+/// interpreter asks for by peer id.
 #[derive(Debug, Default)]
-struct VirtualKeys {
-    known: RefCell<HashMap<String, KeyPair>>,
+struct BookKeys {
+    keypairs: Vec<KeyPair>,
+    by_id: HashMap<String, PublicKey>,
 }
 
-impl VirtualKeys {
-    fn keypair(&self, name: &str) -> KeyPair {
-        let mut known = self.known.borrow_mut();
-        if let Some(keypair) = known.get(name) {
-            return keypair.clone();
+impl BookKeys {
+    /// Adds the virtual peer `name`: an Ed25519 key derived from the name, written
+    /// as the key's peer id (the same id AquaVM's side gives it).
+    fn add(&mut self, book: &mut PeerBook, name: &str) -> usize {
+        let keypair = KeyPair::from_seed(seed_of(name));
+        let peer_id = keypair.peer_id().to_string();
+        let index = book.add(name, peer_id.clone());
+        if index == self.keypairs.len() {
+            self.by_id.insert(peer_id, keypair.public_key());
+            self.keypairs.push(keypair);
         }
-        let seed = blake3::hash(format!("air-vs-aquavm weft peer {name}").as_bytes());
-        let keypair = KeyPair::from_seed(*seed.as_bytes());
-        known.insert(name.to_owned(), keypair.clone());
-        keypair
+        index
     }
 }
 
-impl PeerKeys for VirtualKeys {
+impl PeerKeys for BookKeys {
     fn public_key(&self, peer: &str) -> Option<PublicKey> {
-        Some(self.keypair(peer).public_key())
+        // A peer id names its key: a node reads it from the id itself.
+        self.by_id
+            .get(peer)
+            .copied()
+            .or_else(|| peer.parse::<PeerId>().ok().map(|id| id.public_key()))
     }
 }
 

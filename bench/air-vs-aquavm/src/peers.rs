@@ -1,63 +1,51 @@
-//! Virtual peer names and the real AquaVM identities behind them.
+//! Virtual peer names and the real peer ids behind them.
 //!
-//! AquaVM 0.63 signs each peer's results and, on every run, checks that every result
-//! in the incoming data is signed by a key whose libp2p peer id is the peer that
-//! produced it. So a virtual peer cannot be called "peer-1" on the AquaVM side: each
-//! name gets an Ed25519 key derived from the name and is written as that key's
-//! peer id (`12D3KooW...`) in the script, in values handed to AquaVM and in its
-//! answers, and translated back to the name in what the bench records.
+//! Both interpreters run with real peer ids, as they would in a network. AquaVM
+//! 0.63 requires it: on every run it checks that each result in the incoming data
+//! is signed by a key whose libp2p peer id is the peer that produced it. Weft's
+//! peer ids have the same shape. So each virtual peer gets an Ed25519 key derived
+//! from its name and is written as that key's peer id (`12D3KooW...`) in the
+//! script and in the values handed to the interpreter, and translated back to its
+//! name in what the bench records.
 
 use std::collections::HashMap;
 
-use fluence_keypair::{KeyFormat, KeyPair};
 use serde_json::Value;
 
-/// One virtual peer on the AquaVM side.
-#[derive(Debug, Clone)]
-pub(crate) struct AquaPeer {
-    pub(crate) name: String,
-    pub(crate) peer_id: String,
-    /// Ed25519 secret key bytes, as `RunParameters::secret_key_bytes` wants them.
-    pub(crate) secret: Vec<u8>,
-}
-
-/// Names to identities and back.
+/// Names to peer ids and back.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct PeerBook {
     by_name: HashMap<String, usize>,
     by_id: HashMap<String, usize>,
-    peers: Vec<AquaPeer>,
+    names: Vec<String>,
+    ids: Vec<String>,
     longest_name: usize,
     longest_id: usize,
 }
 
 impl PeerBook {
-    /// Adds `name` (a no-op when known) and returns its index.
-    pub(crate) fn add(&mut self, name: &str) -> Result<usize, String> {
+    /// Adds the peer `name` written as `peer_id`; returns its index, or the index
+    /// it already has.
+    pub(crate) fn add(&mut self, name: &str, peer_id: String) -> usize {
         if let Some(&index) = self.by_name.get(name) {
-            return Ok(index);
+            return index;
         }
-        let secret = blake3::hash(format!("air-vs-aquavm peer {name}").as_bytes())
-            .as_bytes()
-            .to_vec();
-        let keypair = KeyPair::from_secret_key(secret.clone(), KeyFormat::Ed25519)
-            .map_err(|error| format!("cannot make a key for peer {name}: {error}"))?;
-        let peer_id = keypair.get_peer_id().to_string();
-        let index = self.peers.len();
+        let index = self.names.len();
         self.longest_name = self.longest_name.max(name.len());
         self.longest_id = self.longest_id.max(peer_id.len());
         self.by_name.insert(name.to_owned(), index);
         self.by_id.insert(peer_id.clone(), index);
-        self.peers.push(AquaPeer {
-            name: name.to_owned(),
-            peer_id,
-            secret,
-        });
-        Ok(index)
+        self.names.push(name.to_owned());
+        self.ids.push(peer_id);
+        index
     }
 
-    pub(crate) fn get(&self, index: usize) -> &AquaPeer {
-        &self.peers[index]
+    pub(crate) fn name(&self, index: usize) -> &str {
+        &self.names[index]
+    }
+
+    pub(crate) fn id(&self, index: usize) -> &str {
+        &self.ids[index]
     }
 
     pub(crate) fn index_of_id(&self, peer_id: &str) -> Option<usize> {
@@ -67,12 +55,12 @@ impl PeerBook {
     pub(crate) fn id_of_name(&self, name: &str) -> Option<&str> {
         self.by_name
             .get(name)
-            .map(|&index| self.peers[index].peer_id.as_str())
+            .map(|&index| self.ids[index].as_str())
     }
 
     pub(crate) fn name_of_id(&self, peer_id: &str) -> Option<&str> {
         self.index_of_id(peer_id)
-            .map(|index| self.peers[index].name.as_str())
+            .map(|index| self.names[index].as_str())
     }
 
     /// `value` with every string that names a virtual peer replaced by its peer id.
@@ -114,6 +102,11 @@ impl PeerBook {
     }
 }
 
+/// The 32-byte key seed of the virtual peer `name`.
+pub(crate) fn seed_of(name: &str) -> [u8; 32] {
+    *blake3::hash(format!("air-vs-aquavm peer {name}").as_bytes()).as_bytes()
+}
+
 /// Replaces strings (never longer than `longest`, a cheap filter for big values)
 /// for which `lookup` has an answer.
 fn map_strings<'a>(value: &mut Value, longest: usize, lookup: &dyn Fn(&str) -> Option<&'a str>) {
@@ -138,11 +131,11 @@ mod tests {
     use super::*;
 
     #[test]
-    fn script_literals_become_peer_ids_but_comments_stay() -> Result<(), String> {
+    fn script_literals_become_peer_ids_but_comments_stay() {
         let mut book = PeerBook::default();
-        book.add("a")?;
-        let id = book.id_of_name("a").unwrap_or_default().to_owned();
-        assert!(id.starts_with("12D3KooW"), "{id}");
+        let id = "12D3KooWExample".to_owned();
+        assert_eq!(book.add("a", id.clone()), 0);
+        assert_eq!(book.add("a", id.clone()), 0);
         let script = "(call \"a\" (\"s\" \"a\") [\"b\"]) ; ok = \"a\"\n(null)";
         let expected = format!("(call \"{id}\" (\"s\" \"{id}\") [\"b\"]) ; ok = \"a\"\n(null)");
         assert_eq!(book.translate_script(script), expected);
@@ -151,6 +144,5 @@ mod tests {
         assert_eq!(value, serde_json::json!({"x": [id, "b", 1]}));
         book.ids_to_names(&mut value);
         assert_eq!(value, serde_json::json!({"x": ["a", "b", 1]}));
-        Ok(())
     }
 }
