@@ -44,6 +44,7 @@ mod fold;
 mod hard;
 pub(crate) mod key;
 mod machine;
+mod names;
 mod resolve;
 mod stream;
 mod val;
@@ -66,7 +67,8 @@ use self::{
     env::Env,
     errors::{CatchErr, ErrorInfo},
     fold::FoldState,
-    stream::Streams,
+    names::Names,
+    stream::{StreamId, Streams},
     val::{CallSite, Prov},
 };
 
@@ -119,11 +121,12 @@ pub(crate) struct Exec<'s, 'd> {
     current: Arc<str>,
     store: Store<'d>,
     call_results: BTreeMap<CallId, CallResult>,
-    streams: Streams<'s>,
+    names: Names<'s>,
+    streams: Streams,
     out: Outputs,
     steps: u64,
     // Per pass:
-    env: Env<'s>,
+    env: Env,
     ctx: EntryKey,
     /// `:error:` of each enclosing xor's right branch.
     errors: Vec<Rc<ErrorInfo>>,
@@ -146,6 +149,7 @@ pub(crate) fn execute<'s, 'd>(
         current: params.current_peer.into(),
         store,
         call_results,
+        names: Names::of(script),
         streams: Streams::default(),
         out: Outputs::default(),
         steps: 0,
@@ -159,7 +163,7 @@ pub(crate) fn execute<'s, 'd>(
     let mut status;
     let mut passes = 0;
     loop {
-        exec.env = Env::default();
+        exec.env = Env::new(exec.names.count());
         exec.ctx = key::ROOT;
         exec.errors.clear();
         exec.last_error = (errors::no_error(), Prov::Literal);
@@ -181,4 +185,17 @@ pub(crate) fn execute<'s, 'd>(
         },
         exec.store,
     ))
+}
+
+impl<'s> Exec<'s, '_> {
+    /// The id of a variable name (see [`names`]).
+    fn nid(&self, name: &'s crate::Name) -> u32 {
+        self.names.id(name.as_str())
+    }
+
+    /// The stream (or stream map) instance `name` refers to here.
+    fn stream_id(&self, name: &'s crate::Name, map: bool) -> StreamId {
+        let id = self.nid(name);
+        (self.env.stream(id, map), id, map)
+    }
 }

@@ -27,15 +27,15 @@ impl<'s> Exec<'s, '_> {
             Ap::Value { source, target } => {
                 let val = self.resolve(source)?;
                 match target {
-                    ApTarget::Scalar(name) => self.env.set_scalar(name.as_str(), val),
+                    ApTarget::Scalar(name) => self.env.set_scalar(self.nid(name), val),
                     ApTarget::Stream(name) => {
-                        let id = (self.env.stream(name.as_str(), false), name.as_str(), false);
+                        let id = self.stream_id(name, false);
                         let elem = Elem {
                             key: key::node(self.ctx, instr.id.0),
                             val,
                             map_key: None,
                         };
-                        self.streams.append(id, elem, limit)?;
+                        self.streams.append(id, name.as_str(), elem, limit)?;
                     }
                 }
             }
@@ -50,13 +50,13 @@ impl<'s> Exec<'s, '_> {
                     return Err(Stop::Catch(errors::bad_map_key(&format!("%{map}"))));
                 }
                 let val = self.resolve(value)?;
-                let id = (self.env.stream(map.as_str(), true), map.as_str(), true);
+                let id = self.stream_id(map, true);
                 let elem = Elem {
                     key: key::node(self.ctx, instr.id.0),
                     val,
                     map_key: Some(Box::new(map_key)),
                 };
-                self.streams.append(id, elem, limit)?;
+                self.streams.append(id, map.as_str(), elem, limit)?;
             }
         }
         Ok(())
@@ -116,14 +116,14 @@ impl<'s> Exec<'s, '_> {
                     elems: vals,
                     keys: None,
                 };
-                self.env.set_canon(canon.as_str(), value, false);
+                self.env.set_canon(self.nid(canon), value, false);
             }
             CanonKind::Map { canon, .. } => {
                 let value = CanonVal {
                     elems: vals,
                     keys: Some(keys()),
                 };
-                self.env.set_canon(canon.as_str(), value, true);
+                self.env.set_canon(self.nid(canon), value, true);
             }
             CanonKind::MapToScalar { scalar, .. } => {
                 // One value per key: the first in the frozen order.
@@ -135,7 +135,7 @@ impl<'s> Exec<'s, '_> {
                 }
                 let provs: Rc<[Prov]> = vals.iter().map(|v| v.prov.clone()).collect();
                 let val = Val::new(Arc::new(Value::Object(object)), Prov::Many(provs));
-                self.env.set_scalar(scalar.as_str(), val);
+                self.env.set_scalar(self.nid(scalar), val);
             }
         }
         Ok(())
@@ -147,7 +147,7 @@ impl<'s> Exec<'s, '_> {
             CanonKind::Stream { stream, .. } => (stream, false),
             CanonKind::Map { map, .. } | CanonKind::MapToScalar { map, .. } => (map, true),
         };
-        let id = (self.env.stream(name.as_str(), map), name.as_str(), map);
+        let id = self.stream_id(name, map);
         let max_depth = self.params.limits.max_depth;
         let too_deep = || HardError::ResultTooLarge {
             service: "canon".to_owned(),

@@ -133,16 +133,16 @@ impl<'s> Exec<'s, '_> {
         let val = Val::new(value, Prov::Call(site));
         match &call.output {
             CallOutput::None => {}
-            CallOutput::Scalar(name) => self.env.set_scalar(name.as_str(), val),
+            CallOutput::Scalar(name) => self.env.set_scalar(self.nid(name), val),
             CallOutput::Stream(name) => {
-                let id = (self.env.stream(name.as_str(), false), name.as_str(), false);
+                let id = self.stream_id(name, false);
                 let elem = Elem {
                     key,
                     val,
                     map_key: None,
                 };
                 self.streams
-                    .append(id, elem, self.params.limits.max_stream_len)?;
+                    .append(id, name.as_str(), elem, self.params.limits.max_stream_len)?;
             }
         }
         Ok(())

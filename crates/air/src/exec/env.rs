@@ -9,7 +9,7 @@
 
 use std::rc::Rc;
 
-use crate::data::{EntryKey, FastMap};
+use crate::data::EntryKey;
 
 use super::val::Val;
 
@@ -46,17 +46,24 @@ pub(crate) enum Lookup<'a, T> {
     Unset,
 }
 
+/// Every binding of one name (see `exec::names` for name ids).
+#[derive(Debug, Default, Clone)]
+struct Var {
+    scalar: Vec<Binding<Val>>,
+    canon: Vec<Binding<CanonVal>>,
+    canon_map: Vec<Binding<CanonVal>>,
+    /// Stream instances (`new $s`); none means the particle-wide one.
+    stream: Vec<EntryKey>,
+    map: Vec<EntryKey>,
+}
+
 #[derive(Debug, Default)]
-pub(crate) struct Env<'s> {
-    scalars: FastMap<&'s str, Vec<Binding<Val>>>,
-    canons: FastMap<&'s str, Vec<Binding<CanonVal>>>,
-    canon_maps: FastMap<&'s str, Vec<Binding<CanonVal>>>,
-    streams: FastMap<&'s str, Vec<EntryKey>>,
-    maps: FastMap<&'s str, Vec<EntryKey>>,
+pub(crate) struct Env {
+    vars: Vec<Var>,
     scope: u32,
     next_scope: u32,
-    /// (kind, name, stack length to restore) for bindings pushed in scopes.
-    undo: Vec<(Kind, &'s str, usize)>,
+    /// (kind, name id, stack length to restore) for bindings pushed in scopes.
+    undo: Vec<(Kind, u32, usize)>,
 }
 
 /// Restores the scope that was current before [`Env::enter_scope`].
@@ -68,13 +75,13 @@ pub(crate) struct ScopeMark {
 
 /// Restores one variable after `new`.
 #[derive(Debug, Clone, Copy)]
-pub(crate) struct NewMark<'s> {
+pub(crate) struct NewMark {
     kind: Kind,
-    name: &'s str,
+    id: u32,
     len: usize,
 }
 
-fn get<'a, T>(stack: Option<&'a Vec<Binding<T>>>) -> Lookup<'a, T> {
+fn get<T>(stack: Option<&Vec<Binding<T>>>) -> Lookup<'_, T> {
     match stack.and_then(|s| s.last()) {
         None => Lookup::Unset,
         Some(Binding { value: None, .. }) => Lookup::Cleared,
@@ -82,7 +89,40 @@ fn get<'a, T>(stack: Option<&'a Vec<Binding<T>>>) -> Lookup<'a, T> {
     }
 }
 
-impl<'s> Env<'s> {
+/// Binds in the current scope: replaces a binding made in this scope, or
+/// shadows an outer one until the scope ends.
+fn bind<T>(stack: &mut Vec<Binding<T>>, scope: u32, value: T) -> Option<usize> {
+    if let Some(top) = stack.last_mut().filter(|top| top.scope == scope) {
+        top.value = Some(value);
+        return None;
+    }
+    stack.push(Binding {
+        scope,
+        value: Some(value),
+    });
+    Some(stack.len() - 1)
+}
+
+impl Env {
+    pub(crate) fn new(names: usize) -> Self {
+        Self {
+            vars: vec![Var::default(); names],
+            ..Self::default()
+        }
+    }
+
+    fn var(&self, id: u32) -> Option<&Var> {
+        self.vars.get(id as usize)
+    }
+
+    fn var_mut(&mut self, id: u32) -> &mut Var {
+        let idx = id as usize;
+        if idx >= self.vars.len() {
+            self.vars.resize_with(idx + 1, Var::default);
+        }
+        &mut self.vars[idx]
+    }
+
     pub(crate) fn enter_scope(&mut self) -> ScopeMark {
         let mark = ScopeMark {
             undo_len: self.undo.len(),
@@ -95,136 +135,111 @@ impl<'s> Env<'s> {
 
     pub(crate) fn exit_scope(&mut self, mark: ScopeMark) {
         while self.undo.len() > mark.undo_len {
-            if let Some((kind, name, len)) = self.undo.pop() {
-                self.truncate(kind, name, len);
+            if let Some((kind, id, len)) = self.undo.pop() {
+                self.truncate(kind, id, len);
             }
         }
         self.scope = mark.scope;
     }
 
-    fn truncate(&mut self, kind: Kind, name: &str, len: usize) {
-        match kind {
-            Kind::Scalar => truncate(self.scalars.get_mut(name), len),
-            Kind::Canon => truncate(self.canons.get_mut(name), len),
-            Kind::CanonMap => truncate(self.canon_maps.get_mut(name), len),
-            Kind::Stream => truncate(self.streams.get_mut(name), len),
-            Kind::Map => truncate(self.maps.get_mut(name), len),
-        }
-    }
-
-    pub(crate) fn scalar(&self, name: &str) -> Lookup<'_, Val> {
-        get(self.scalars.get(name))
-    }
-
-    pub(crate) fn canon(&self, name: &str) -> Lookup<'_, CanonVal> {
-        get(self.canons.get(name))
-    }
-
-    pub(crate) fn canon_map(&self, name: &str) -> Lookup<'_, CanonVal> {
-        get(self.canon_maps.get(name))
-    }
-
-    pub(crate) fn set_scalar(&mut self, name: &'s str, value: Val) {
-        let scope = self.scope;
-        let stack = self.scalars.entry(name).or_default();
-        if let Some(top) = stack.last_mut().filter(|top| top.scope == scope) {
-            top.value = Some(value);
+    fn truncate(&mut self, kind: Kind, id: u32, len: usize) {
+        let Some(var) = self.vars.get_mut(id as usize) else {
             return;
-        }
-        self.undo.push((Kind::Scalar, name, stack.len()));
-        stack.push(Binding {
-            scope,
-            value: Some(value),
-        });
-    }
-
-    pub(crate) fn set_canon(&mut self, name: &'s str, value: CanonVal, map: bool) {
-        let scope = self.scope;
-        let (kind, stack) = if map {
-            (Kind::CanonMap, self.canon_maps.entry(name).or_default())
-        } else {
-            (Kind::Canon, self.canons.entry(name).or_default())
         };
-        if let Some(top) = stack.last_mut().filter(|top| top.scope == scope) {
-            top.value = Some(value);
-            return;
+        match kind {
+            Kind::Scalar => var.scalar.truncate(len),
+            Kind::Canon => var.canon.truncate(len),
+            Kind::CanonMap => var.canon_map.truncate(len),
+            Kind::Stream => var.stream.truncate(len),
+            Kind::Map => var.map.truncate(len),
         }
-        self.undo.push((kind, name, stack.len()));
-        stack.push(Binding {
-            scope,
-            value: Some(value),
-        });
     }
 
-    /// The instance of stream (or stream map) `name` visible here; `EntryKey(0)`
+    pub(crate) fn scalar(&self, id: u32) -> Lookup<'_, Val> {
+        get(self.var(id).map(|v| &v.scalar))
+    }
+
+    pub(crate) fn canon(&self, id: u32, map: bool) -> Lookup<'_, CanonVal> {
+        get(self
+            .var(id)
+            .map(|v| if map { &v.canon_map } else { &v.canon }))
+    }
+
+    pub(crate) fn set_scalar(&mut self, id: u32, value: Val) {
+        let scope = self.scope;
+        if let Some(len) = bind(&mut self.var_mut(id).scalar, scope, value) {
+            self.undo.push((Kind::Scalar, id, len));
+        }
+    }
+
+    pub(crate) fn set_canon(&mut self, id: u32, value: CanonVal, map: bool) {
+        let scope = self.scope;
+        let var = self.var_mut(id);
+        let (kind, stack) = if map {
+            (Kind::CanonMap, &mut var.canon_map)
+        } else {
+            (Kind::Canon, &mut var.canon)
+        };
+        if let Some(len) = bind(stack, scope, value) {
+            self.undo.push((kind, id, len));
+        }
+    }
+
+    /// The instance of stream (or stream map) `id` visible here; `EntryKey(0)`
     /// is the particle-wide instance.
-    pub(crate) fn stream(&self, name: &str, map: bool) -> EntryKey {
-        let stacks = if map { &self.maps } else { &self.streams };
-        stacks
-            .get(name)
-            .and_then(|s| s.last().copied())
+    pub(crate) fn stream(&self, id: u32, map: bool) -> EntryKey {
+        self.var(id)
+            .and_then(|v| if map { v.map.last() } else { v.stream.last() })
+            .copied()
             .unwrap_or(EntryKey(0))
     }
 
-    pub(crate) fn new_scalar(&mut self, name: &'s str) -> NewMark<'s> {
-        let stack = self.scalars.entry(name).or_default();
+    pub(crate) fn new_scalar(&mut self, id: u32) -> NewMark {
+        let scope = self.scope;
+        let stack = &mut self.var_mut(id).scalar;
         let mark = NewMark {
             kind: Kind::Scalar,
-            name,
+            id,
             len: stack.len(),
         };
-        stack.push(Binding {
-            scope: self.scope,
-            value: None,
-        });
+        stack.push(Binding { scope, value: None });
         mark
     }
 
-    pub(crate) fn new_canon(&mut self, name: &'s str, map: bool) -> NewMark<'s> {
+    pub(crate) fn new_canon(&mut self, id: u32, map: bool) -> NewMark {
+        let scope = self.scope;
+        let var = self.var_mut(id);
         let (kind, stack) = if map {
-            (Kind::CanonMap, self.canon_maps.entry(name).or_default())
+            (Kind::CanonMap, &mut var.canon_map)
         } else {
-            (Kind::Canon, self.canons.entry(name).or_default())
+            (Kind::Canon, &mut var.canon)
         };
         let mark = NewMark {
             kind,
-            name,
+            id,
             len: stack.len(),
         };
-        stack.push(Binding {
-            scope: self.scope,
-            value: None,
-        });
+        stack.push(Binding { scope, value: None });
         mark
     }
 
-    pub(crate) fn new_stream(
-        &mut self,
-        name: &'s str,
-        map: bool,
-        instance: EntryKey,
-    ) -> NewMark<'s> {
+    pub(crate) fn new_stream(&mut self, id: u32, map: bool, instance: EntryKey) -> NewMark {
+        let var = self.var_mut(id);
         let (kind, stack) = if map {
-            (Kind::Map, self.maps.entry(name).or_default())
+            (Kind::Map, &mut var.map)
         } else {
-            (Kind::Stream, self.streams.entry(name).or_default())
+            (Kind::Stream, &mut var.stream)
         };
         let mark = NewMark {
             kind,
-            name,
+            id,
             len: stack.len(),
         };
         stack.push(instance);
         mark
     }
 
-    pub(crate) fn end_new(&mut self, mark: NewMark<'s>) {
-        self.truncate(mark.kind, mark.name, mark.len);
-    }
-}
-
-fn truncate<T>(stack: Option<&mut Vec<T>>, len: usize) {
-    if let Some(stack) = stack {
-        stack.truncate(len);
+    pub(crate) fn end_new(&mut self, mark: NewMark) {
+        self.truncate(mark.kind, mark.id, mark.len);
     }
 }

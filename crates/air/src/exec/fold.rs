@@ -20,7 +20,7 @@ use super::{
 use crate::{Fold, Instr, Iterable, Lens, LensStep, data::EntryKey};
 
 /// What a fold walks over.
-enum Items<'s> {
+enum Items {
     Array {
         base: Arc<Value>,
         prov: Rc<Prov>,
@@ -28,12 +28,12 @@ enum Items<'s> {
     },
     Fixed(Rc<[Val]>),
     /// Read live: values appended while the fold runs are iterated too.
-    Stream(StreamId<'s>),
+    Stream(StreamId),
 }
 
 pub(crate) struct FoldState<'s> {
     fold: &'s Fold,
-    items: Items<'s>,
+    items: Items,
     pos: usize,
     fold_ctx: EntryKey,
     in_last: bool,
@@ -150,7 +150,7 @@ impl<'s> Exec<'s, '_> {
         }
     }
 
-    fn items_len(&self, items: &Items<'s>) -> usize {
+    fn items_len(&self, items: &Items) -> usize {
         match items {
             Items::Array { len, .. } => *len,
             Items::Fixed(elems) => elems.len(),
@@ -183,7 +183,7 @@ impl<'s> Exec<'s, '_> {
         self.folds[idx].pos = pos;
         let mark = self.env.enter_scope();
         let saved_ctx = std::mem::replace(&mut self.ctx, ctx);
-        self.env.set_scalar(fold.iterator.as_str(), val);
+        self.env.set_scalar(self.nid(&fold.iterator), val);
         stack.push(MachineFrame::Fold(Frame::Iteration {
             fold: idx,
             mark,
@@ -208,29 +208,29 @@ impl<'s> Exec<'s, '_> {
         stack.push(MachineFrame::Exec(last));
     }
 
-    fn fold_items(&self, iterable: &'s Iterable) -> Res<Items<'s>> {
+    fn fold_items(&self, iterable: &'s Iterable) -> Res<Items> {
         Ok(match iterable {
             Iterable::EmptyArray => Items::Fixed(Rc::new([])),
             Iterable::Scalar { name, lens } => {
-                let val = self.scalar(name.as_str())?.clone();
+                let val = self.scalar(name)?.clone();
                 let val = self.with_lens(val, lens.as_ref())?;
                 array_items(val, || expression(name.as_str(), lens.as_ref()))?
             }
             Iterable::Canon { name, lens: None } => {
-                Items::Fixed(self.canon(name.as_str(), false)?.elems.clone())
+                Items::Fixed(self.canon(name, false)?.elems.clone())
             }
             Iterable::Canon {
                 name,
                 lens: Some(lens),
             } => {
-                let canon = self.canon(name.as_str(), false)?;
+                let canon = self.canon(name, false)?;
                 let val = self.with_lens(canon_value(canon), Some(lens))?;
                 array_items(val, || {
                     format!("#{}", expression(name.as_str(), Some(lens)))
                 })?
             }
             Iterable::CanonMap(name) => {
-                let canon = self.canon(name.as_str(), true)?;
+                let canon = self.canon(name, true)?;
                 let keys = canon.keys.as_deref().unwrap_or(&[]);
                 let pairs: Rc<[Val]> = keys
                     .iter()
@@ -241,7 +241,7 @@ impl<'s> Exec<'s, '_> {
             }
             Iterable::CanonMapKey { name, key } => {
                 let wanted = map_key_text(self.resolve(key)?.get());
-                let canon = self.canon(name.as_str(), true)?;
+                let canon = self.canon(name, true)?;
                 let keys = canon.keys.as_deref().unwrap_or(&[]);
                 let values: Rc<[Val]> = keys
                     .iter()
@@ -251,17 +251,13 @@ impl<'s> Exec<'s, '_> {
                     .collect();
                 Items::Fixed(values)
             }
-            Iterable::Stream(name) => {
-                Items::Stream((self.env.stream(name.as_str(), false), name.as_str(), false))
-            }
-            Iterable::StreamMap(name) => {
-                Items::Stream((self.env.stream(name.as_str(), true), name.as_str(), true))
-            }
+            Iterable::Stream(name) => Items::Stream(self.stream_id(name, false)),
+            Iterable::StreamMap(name) => Items::Stream(self.stream_id(name, true)),
         })
     }
 }
 
-fn array_items<'s>(val: Val, expression: impl FnOnce() -> String) -> Res<Items<'s>> {
+fn array_items<'s>(val: Val, expression: impl FnOnce() -> String) -> Res<Items> {
     match val.get() {
         Value::Array(items) => {
             let len = items.len();

@@ -28,7 +28,7 @@ pub(crate) enum Frame<'s> {
     XorCatch(&'s Instr),
     /// After a xor's second branch.
     XorEnd,
-    NewEnd(NewMark<'s>),
+    NewEnd(NewMark),
     Fold(FoldFrame),
 }
 
@@ -114,13 +114,13 @@ impl<'s> Exec<'s, '_> {
             },
             InstrKind::New(new) => {
                 let mark = match &new.var {
-                    Variable::Scalar(name) => self.env.new_scalar(name.as_str()),
-                    Variable::Canon(name) => self.env.new_canon(name.as_str(), false),
-                    Variable::CanonMap(name) => self.env.new_canon(name.as_str(), true),
+                    Variable::Scalar(name) => self.env.new_scalar(self.nid(name)),
+                    Variable::Canon(name) => self.env.new_canon(self.nid(name), false),
+                    Variable::CanonMap(name) => self.env.new_canon(self.nid(name), true),
                     Variable::Stream(name) | Variable::StreamMap(name) => {
                         let map = matches!(new.var, Variable::StreamMap(_));
                         let instance = key::node(self.ctx, instr.id.0);
-                        self.env.new_stream(name.as_str(), map, instance)
+                        self.env.new_stream(self.nid(name), map, instance)
                     }
                 };
                 stack.push(Frame::NewEnd(mark));
@@ -205,7 +205,7 @@ impl<'s> Exec<'s, '_> {
                 })
             }
             Fail::Scalar { name, lens } => {
-                let val = self.scalar(name.as_str())?.clone();
+                let val = self.scalar(name)?.clone();
                 let val = self.with_lens(val, lens.as_ref())?;
                 val.get().clone()
             }

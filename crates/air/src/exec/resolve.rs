@@ -10,7 +10,7 @@ use super::{
     errors::{self, CatchErr, show},
     val::{Prov, Val},
 };
-use crate::{Lens, LensStep, Literal, ast};
+use crate::{Lens, LensStep, Literal, Name, ast};
 
 /// A lens step with its variable resolved.
 enum Step<'a> {
@@ -55,33 +55,33 @@ impl<'s> Exec<'s, '_> {
                 self.with_lens(val, lens.as_ref())
             }
             ast::Value::Scalar { name, lens } => {
-                let val = self.scalar(name.as_str())?.clone();
+                let val = self.scalar(name)?.clone();
                 self.with_lens(val, lens.as_ref())
             }
             ast::Value::ScalarLength(name) => {
-                let val = self.scalar(name.as_str())?;
+                let val = self.scalar(name)?;
                 match val.get() {
                     Value::Array(items) => Ok(Val::literal(items.len().into())),
                     other => Err(Stop::Catch(errors::length_of_non_array(other))),
                 }
             }
             ast::Value::Canon { name, lens } => {
-                let canon = self.canon(name.as_str(), false)?;
+                let canon = self.canon(name, false)?;
                 match lens {
                     None => Ok(canon_value(canon)),
                     Some(lens) => self.canon_lens(canon, lens),
                 }
             }
             ast::Value::CanonLength(name) => {
-                let canon = self.canon(name.as_str(), false)?;
+                let canon = self.canon(name, false)?;
                 Ok(Val::literal(canon.elems.len().into()))
             }
             ast::Value::CanonMap { name, lens } => {
-                let canon = self.canon(name.as_str(), true)?;
+                let canon = self.canon(name, true)?;
                 self.with_lens(canon_map_value(canon), lens.as_ref())
             }
             ast::Value::Stream(name) => {
-                let id = (self.env.stream(name.as_str(), false), name.as_str(), false);
+                let id = self.stream_id(name, false);
                 let elems = self.streams.elems(&id);
                 let values = elems.iter().map(|e| e.val.get().clone()).collect();
                 let provs: Vec<Prov> = elems.iter().map(|e| e.val.prov.clone()).collect();
@@ -94,21 +94,16 @@ impl<'s> Exec<'s, '_> {
     }
 
     /// A scalar's value; waits while it is unset (join).
-    pub(crate) fn scalar(&self, name: &str) -> Res<&Val> {
-        match self.env.scalar(name) {
+    pub(crate) fn scalar(&self, name: &'s Name) -> Res<&Val> {
+        match self.env.scalar(self.nid(name)) {
             Lookup::Set(val) => Ok(val),
-            Lookup::Cleared => Err(Stop::Catch(errors::cleared_by_new(name))),
+            Lookup::Cleared => Err(Stop::Catch(errors::cleared_by_new(name.as_str()))),
             Lookup::Unset => Err(Stop::Wait),
         }
     }
 
-    pub(crate) fn canon(&self, name: &str, map: bool) -> Res<&CanonVal> {
-        let found = if map {
-            self.env.canon_map(name)
-        } else {
-            self.env.canon(name)
-        };
-        match found {
+    pub(crate) fn canon(&self, name: &'s Name, map: bool) -> Res<&CanonVal> {
+        match self.env.canon(self.nid(name), map) {
             Lookup::Set(canon) => Ok(canon),
             Lookup::Cleared | Lookup::Unset => Err(Stop::Wait),
         }
@@ -121,11 +116,11 @@ impl<'s> Exec<'s, '_> {
         }
     }
 
-    fn step<'a>(&'a self, step: &'a LensStep) -> Res<Step<'a>> {
+    fn step<'a>(&'a self, step: &'s LensStep) -> Res<Step<'a>> {
         Ok(match step {
             LensStep::Field(name) => Step::Field(name),
             LensStep::Index(i) => Step::Index(*i as usize),
-            LensStep::Var(name) => match self.scalar(name.as_str())?.get() {
+            LensStep::Var(name) => match self.scalar(name)?.get() {
                 Value::Number(n) => match n.as_u64().filter(|i| *i <= u64::from(u32::MAX)) {
                     Some(i) => Step::Index(i as usize),
                     None => {

@@ -27,26 +27,27 @@ pub(crate) struct StreamData {
 
 /// A stream instance: its `new` scope key (0 for particle-wide), name, and
 /// whether it is a stream map.
-pub(crate) type StreamId<'s> = (EntryKey, &'s str, bool);
+pub(crate) type StreamId = (EntryKey, u32, bool);
 
 #[derive(Debug, Default)]
-pub(crate) struct Streams<'s> {
-    streams: FastMap<StreamId<'s>, StreamData>,
+pub(crate) struct Streams {
+    streams: FastMap<StreamId, StreamData>,
 }
 
-impl<'s> Streams<'s> {
-    pub(crate) fn elems(&self, id: &StreamId<'s>) -> &[Elem] {
+impl Streams {
+    pub(crate) fn elems(&self, id: &StreamId) -> &[Elem] {
         self.streams.get(id).map_or(&[], |s| &s.elems)
     }
 
-    pub(crate) fn len(&self, id: &StreamId<'s>) -> usize {
+    pub(crate) fn len(&self, id: &StreamId) -> usize {
         self.elems(id).len()
     }
 
     /// Appends unless an element with this key exists (a later pass).
     pub(crate) fn append(
         &mut self,
-        id: StreamId<'s>,
+        id: StreamId,
+        name: &str,
         elem: Elem,
         limit: usize,
     ) -> Result<(), HardError> {
@@ -57,7 +58,7 @@ impl<'s> Streams<'s> {
         if stream.elems.len() >= limit {
             let sigil = if id.2 { "%" } else { "$" };
             return Err(HardError::StreamTooLong {
-                stream: format!("{sigil}{}", id.1),
+                stream: format!("{sigil}{name}"),
                 limit,
             });
         }
@@ -67,7 +68,7 @@ impl<'s> Streams<'s> {
     }
 
     /// A fold stopped reading `id` at its current length.
-    pub(crate) fn note_read(&mut self, id: StreamId<'s>) {
+    pub(crate) fn note_read(&mut self, id: StreamId) {
         let stream = self.streams.entry(id).or_default();
         let len = stream.elems.len();
         stream.read_len = Some(stream.read_len.map_or(len, |old| old.min(len)));
