@@ -257,7 +257,7 @@ impl<'s> Exec<'s, '_> {
     }
 }
 
-fn array_items<'s>(val: Val, expression: impl FnOnce() -> String) -> Res<Items> {
+fn array_items(val: Val, expression: impl FnOnce() -> String) -> Res<Items> {
     match val.get() {
         Value::Array(items) => {
             let len = items.len();
