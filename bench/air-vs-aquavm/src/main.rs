@@ -143,6 +143,18 @@ fn main() -> ExitCode {
             }
         }
     };
+    if let Some(unknown) = args
+        .only
+        .iter()
+        .find(|name| !scenarios.iter().any(|scenario| scenario.name == **name))
+    {
+        let known: Vec<&str> = scenarios
+            .iter()
+            .map(|scenario| scenario.name.as_str())
+            .collect();
+        eprintln!("no scenario {unknown:?}; there are: {}", known.join(", "));
+        return ExitCode::from(2);
+    }
     for scenario in scenarios {
         if !args.only.is_empty() && !args.only.contains(&scenario.name) {
             continue;
