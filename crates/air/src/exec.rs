@@ -173,6 +173,7 @@ pub(crate) fn execute<'s, 'd>(
         if passes >= MAX_PASSES || !exec.streams.take_missed() {
             break;
         }
+        exec.streams.start_repass();
     }
     let uncaught = match status {
         Status::Failed(error) => Some((error.code, error.message.clone())),

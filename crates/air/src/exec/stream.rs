@@ -19,6 +19,8 @@ pub(crate) struct Elem {
 #[derive(Debug, Default)]
 pub(crate) struct StreamData {
     pub elems: Vec<Elem>,
+    /// Keys of `elems`, kept from the second pass on (in the first pass an
+    /// instruction instance runs once, so it cannot append twice).
     keys: FastSet<EntryKey>,
     /// The smallest length at which a fold stopped reading this stream in the
     /// current pass: if the stream grew past it, the fold missed values.
@@ -32,6 +34,7 @@ pub(crate) type StreamId = (EntryKey, u32, bool);
 #[derive(Debug, Default)]
 pub(crate) struct Streams {
     streams: FastMap<StreamId, StreamData>,
+    dedup: bool,
 }
 
 impl Streams {
@@ -52,7 +55,7 @@ impl Streams {
         limit: usize,
     ) -> Result<(), HardError> {
         let stream = self.streams.entry(id).or_default();
-        if stream.keys.contains(&elem.key) {
+        if self.dedup && !stream.keys.insert(elem.key) {
             return Ok(());
         }
         if stream.elems.len() >= limit {
@@ -62,9 +65,19 @@ impl Streams {
                 limit,
             });
         }
-        stream.keys.insert(elem.key);
         stream.elems.push(elem);
         Ok(())
+    }
+
+    /// Called before a pass after the first: from now on appends are checked
+    /// against the elements earlier passes appended.
+    pub(crate) fn start_repass(&mut self) {
+        if !self.dedup {
+            self.dedup = true;
+            for stream in self.streams.values_mut() {
+                stream.keys = stream.elems.iter().map(|e| e.key).collect();
+            }
+        }
     }
 
     /// A fold stopped reading `id` at its current length.
