@@ -143,7 +143,9 @@ impl Network<'_> {
     /// runs named next.
     fn deliver(&mut self, peer: &str, incoming: Data) -> Result<BTreeSet<String>, Error> {
         if !self.peers.contains_key(peer) {
-            self.peers.insert(peer.to_owned(), PeerState::new(peer));
+            let state = PeerState::new(peer);
+            self.keys.remember(peer, state.keypair.public_key());
+            self.peers.insert(peer.to_owned(), state);
         }
         let Some(state) = self.peers.get_mut(peer) else {
             return Ok(BTreeSet::new());

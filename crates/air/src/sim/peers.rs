@@ -25,6 +25,13 @@ pub(crate) struct VirtualKeys {
     known: RefCell<HashMap<String, PublicKey>>,
 }
 
+impl VirtualKeys {
+    /// Records a key already derived (a peer's own), so it is not derived twice.
+    pub(crate) fn remember(&self, peer: &str, key: PublicKey) {
+        self.known.borrow_mut().insert(peer.to_owned(), key);
+    }
+}
+
 impl PeerKeys for VirtualKeys {
     fn public_key(&self, peer: &str) -> Option<PublicKey> {
         let mut known = self.known.borrow_mut();
