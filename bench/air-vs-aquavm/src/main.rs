@@ -65,8 +65,8 @@ fn parse_args() -> Result<Args, String> {
         json: false,
         budget: Budget {
             time: Duration::from_secs(3),
-            min_iterations: 3,
-            max_iterations: 5_001,
+            min_samples: 3,
+            max_samples: 201,
         },
         only: Vec::new(),
         weft: false,
@@ -287,6 +287,7 @@ fn run_scenario(scenario: &scenarios::Scenario, args: &Args) -> Result<Row, Stri
 fn engine(measured: &measure::Measured) -> Engine {
     Engine {
         median: measured.median,
+        wall_median: measured.wall_median,
         iterations: measured.iterations,
         peak: measured.peak_bytes,
         delivery_peak: Some(measured.delivery_peak_bytes),

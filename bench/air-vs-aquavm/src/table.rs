@@ -24,7 +24,9 @@ pub(crate) struct Row {
 /// One engine's measurements on one scenario.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Engine {
+    /// CPU time of one simulation (median).
     pub(crate) median: Duration,
+    pub(crate) wall_median: Duration,
     pub(crate) iterations: usize,
     /// Peak heap of the whole simulation (all peers' stored data included).
     pub(crate) peak: usize,
@@ -76,7 +78,7 @@ pub(crate) fn render(
 ) -> String {
     let mut out = String::new();
     out.push_str(
-        "| scenario | weft median | aquavm median | ratio (speedup) | weft peak mem | aquavm peak mem | mem ratio | calls | aquavm runs | target |\n\
+        "| scenario | weft median (CPU) | aquavm median (CPU) | ratio (speedup) | weft peak mem | aquavm peak mem | mem ratio | calls | aquavm runs | target |\n\
          |---|---:|---:|---:|---:|---:|---:|---:|---:|---|\n",
     );
     for row in rows {
@@ -191,7 +193,8 @@ pub(crate) fn to_json(
 
 fn engine_json(engine: Engine) -> Value {
     json!({
-        "median_ns": engine.median.as_nanos() as u64,
+        "median_cpu_ns": engine.median.as_nanos() as u64,
+        "median_wall_ns": engine.wall_median.as_nanos() as u64,
         "iterations": engine.iterations,
         "peak_bytes": engine.peak,
         "delivery_peak_bytes": engine.delivery_peak,
@@ -238,12 +241,14 @@ mod tests {
             scenario: "blob".into(),
             weft: Some(Engine {
                 median: Duration::from_millis(1),
+                wall_median: Duration::from_millis(1),
                 iterations: 3,
                 peak: 50,
                 delivery_peak: Some(10),
             }),
             aquavm: Some(Engine {
                 median: Duration::from_millis(4),
+                wall_median: Duration::from_millis(4),
                 iterations: 3,
                 peak: 100,
                 delivery_peak: Some(10),
