@@ -17,8 +17,21 @@
 //! the result in the data, which must be signed by that peer; else, unless a
 //! `Sent` marker exists for its key, the peer joins `next_peers` and a `Sent`
 //! marker is recorded, so no peer forwards the same call twice (no ping-pong).
-//! `canon` on another peer works the same way; on the current peer it freezes
-//! the stream as it is and records the frozen elements with their provenance.
+//! As in AquaVM, the particle goes to that peer without waiting for the
+//! call's arguments (the peer waits for them itself, a join). `canon` on
+//! another peer works the same way; on the current peer it freezes the stream
+//! as it is and records the frozen elements with their provenance.
+//!
+//! # Completeness (as AquaVM 0.63)
+//!
+//! `seq` runs its second branch once the first is complete. A `par` is
+//! complete as soon as one branch is, so the flow goes on from the peer that
+//! finished a branch and later instructions join on the variables they need;
+//! it fails only when both branches fail. A par branch that is a `(next i)`
+//! reaching the end of its fold counts as incomplete, so
+//! `(fold xs i (par (call REMOTE ..) (next i)))` waits for a result. A fold
+//! over an empty array does nothing (not even LAST); over an empty stream it
+//! waits.
 //!
 //! # Passes
 //!
@@ -132,6 +145,10 @@ pub(crate) struct Exec<'s, 'd> {
     errors: Vec<Rc<ErrorInfo>>,
     last_error: (Arc<Value>, Prov),
     folds: Vec<FoldState<'s>>,
+    /// The error raised last: an uncaught error is reported as this one (when
+    /// both branches of a par fail, `:error:` is the left one's, but the run
+    /// ends with the right one's, as in AquaVM).
+    last_raised: Option<Rc<ErrorInfo>>,
     /// The provenance of each call instruction's result, reused across
     /// iterations while its peer, service and function stay the same.
     sites: Vec<Option<Rc<CallSite>>>,
@@ -158,6 +175,7 @@ pub(crate) fn execute<'s, 'd>(
         errors: Vec::new(),
         last_error: (errors::no_error(), Prov::Literal),
         folds: Vec::new(),
+        last_raised: None,
         sites: vec![None; script.node_count as usize],
     };
     let mut status;
@@ -168,6 +186,7 @@ pub(crate) fn execute<'s, 'd>(
         exec.errors.clear();
         exec.last_error = (errors::no_error(), Prov::Literal);
         exec.folds.clear();
+        exec.last_raised = None;
         status = exec.run_pass(&script.root)?;
         passes += 1;
         if passes >= MAX_PASSES || !exec.streams.take_missed() {
@@ -176,7 +195,10 @@ pub(crate) fn execute<'s, 'd>(
         exec.streams.start_repass();
     }
     let uncaught = match status {
-        Status::Failed(error) => Some((error.code, error.message.clone())),
+        Status::Failed(error) => {
+            let error = exec.last_raised.take().unwrap_or(error);
+            Some((error.code, error.message.clone()))
+        }
         Status::Complete | Status::Incomplete => None,
     };
     Ok((

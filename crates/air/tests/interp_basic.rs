@@ -88,7 +88,7 @@ fn fail_literal_uncaught_reports_10006_with_user_object() {
     assert_eq!(
         v.outcome.error.as_deref(),
         Some(
-            r#"fail with '{"error_code":1,"instruction":"fail 1 \"x\"","message":"x"}' is used without corresponding xor"#
+            r#"fail with '{"error_code":1,"instruction":"fail 1 \"x\"","message":"x","peer_id":"init"}' is used without corresponding xor"#
         )
     );
 }

@@ -44,12 +44,29 @@ fn join_waits_for_a_value_from_another_peer() {
 }
 
 #[test]
+fn par_completes_with_one_branch_and_joins_wait_on_values() {
+    // As AquaVM: A's branch completes the par on A, so A goes on to the call on
+    // init, which waits (join) until both values are there.
+    let mut net = Net::new(
+        r#"(seq (par (call "A" ("op" "identity") ["a"] x)
+                     (call "B" ("op" "identity") ["b"] y))
+                (call %init_peer_id% ("out" "both") [x y]))"#,
+    );
+    net.flow(INIT);
+    assert_eq!(
+        net.args_of("out", "both"),
+        vec![vec![json!("a"), json!("b")]]
+    );
+}
+
+#[test]
 fn streams_across_peers_canonicalized_in_one_order() {
     let text = r#"(seq
-        (par (seq (call "A" ("op" "identity") ["a"] $s) (call %init_peer_id% ("op" "noop") []))
-             (seq (call "B" ("op" "identity") ["b"] $s) (call %init_peer_id% ("op" "noop") [])))
-        (seq (canon %init_peer_id% $s #c)
-             (call %init_peer_id% ("out" "c") [#c])))"#;
+        (par (seq (call "A" ("op" "identity") ["a"] x) (ap x $s))
+             (seq (call "B" ("op" "identity") ["b"] y) (ap y $s)))
+        (seq (call %init_peer_id% ("op" "noop") [x y])
+             (seq (canon %init_peer_id% $s #c)
+                  (call %init_peer_id% ("out" "c") [#c]))))"#;
     let mut net = Net::new(text);
     net.flow(INIT);
     assert_eq!(net.args_of("out", "c"), vec![vec![json!(["a", "b"])]]);
@@ -80,17 +97,23 @@ fn canon_on_another_peer_is_frozen_there() {
 fn fold_with_remote_calls_per_element() {
     let mut net = Net::new(
         r#"(seq (seq (ap "A" $p) (seq (ap "B" $p) (canon %init_peer_id% $p #peers)))
-           (seq (fold #peers p
-                  (par (seq (call p ("op" "identity") [p] $r)
-                            (call %init_peer_id% ("op" "noop") []))
-                       (next p)))
-                (seq (canon %init_peer_id% $r #rs) (call %init_peer_id% ("out" "all") [#rs.length]))))"#,
+                (fold #peers p
+                  (par (seq (call p ("op" "identity") [p] v)
+                            (call %init_peer_id% ("out" "got") [v]))
+                       (next p))))"#,
     );
     net.flow(INIT);
-    // The canon happens once both branches are back; which peer's value is
-    // first depends on the fold order, not on arrival.
-    let all = net.args_of("out", "all");
-    assert!(all.contains(&vec![json!(2)]), "{all:?}");
+    let mut got = net.args_of("out", "got");
+    got.sort_by_key(|args| args[0].to_string());
+    assert_eq!(got, vec![vec![json!("A")], vec![json!("B")]]);
+    let callers: Vec<_> = net
+        .calls
+        .iter()
+        .filter(|(_, c)| c.service == "op")
+        .map(|(peer, c)| (peer.clone(), c.args[0].clone()))
+        .collect();
+    assert!(callers.contains(&("A".to_owned(), json!("A"))));
+    assert!(callers.contains(&("B".to_owned(), json!("B"))));
 }
 
 fn limits() -> Limits {

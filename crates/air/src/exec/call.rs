@@ -37,11 +37,6 @@ impl<'s> Exec<'s, '_> {
             let site = self.site(instr, &peer, &service, &function);
             return self.use_result(call, entry, site, key);
         }
-        let args = call
-            .args
-            .iter()
-            .map(|arg| self.resolve(arg))
-            .collect::<Res<Vec<Val>>>()?;
         if *peer == *self.current {
             let id = key.call_id();
             if let Some(result) = self.call_results.remove(&id) {
@@ -49,6 +44,11 @@ impl<'s> Exec<'s, '_> {
                 let site = self.site(instr, &peer, &service, &function);
                 return self.use_result(call, entry, site, key);
             }
+            let args = call
+                .args
+                .iter()
+                .map(|arg| self.resolve(arg))
+                .collect::<Res<Vec<Val>>>()?;
             self.out.requests.insert(
                 id,
                 CallRequest {

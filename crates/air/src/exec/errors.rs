@@ -89,6 +89,13 @@ pub(crate) fn not_matched(negated: bool) -> CatchErr {
     }
 }
 
+pub(crate) fn undefined(variable: &str) -> CatchErr {
+    CatchErr::new(
+        10003,
+        format!("variable with name '{variable}' wasn't defined during script execution"),
+    )
+}
+
 pub(crate) fn wrong_type(variable: &str, expected: &str, actual: &Value) -> CatchErr {
     CatchErr::new(
         10004,

@@ -9,9 +9,7 @@ use serde_json::{Value, json};
 use super::{
     Exec, Res, Status, Stop,
     env::ScopeMark,
-    errors,
-    hard::HardError,
-    key,
+    errors, key,
     machine::Frame as MachineFrame,
     resolve::{canon_value, map_key_text},
     stream::StreamId,
@@ -71,6 +69,7 @@ impl<'s> Exec<'s, '_> {
             in_last: false,
         };
         let len = self.items_len(&state.items);
+        let is_stream = matches!(state.items, Items::Stream(_));
         if len == 0
             && let Items::Stream(id) = state.items
         {
@@ -79,19 +78,23 @@ impl<'s> Exec<'s, '_> {
         self.folds.push(state);
         let idx = self.folds.len() - 1;
         stack.push(MachineFrame::Fold(Frame::Whole));
-        if len > 0 {
-            self.enter_iteration(idx, 0, stack);
-        } else if fold.last.is_some() {
-            self.enter_last(idx, stack);
-        } else {
-            return Ok(Some(Status::Complete));
+        if len == 0 {
+            // As AquaVM: nothing runs, not even LAST; an empty stream is waited
+            // for (a join), an empty array is done.
+            return Ok(Some(if is_stream {
+                Status::Incomplete
+            } else {
+                Status::Complete
+            }));
         }
+        self.enter_iteration(idx, 0, stack);
         Ok(None)
     }
 
     pub(super) fn next(
         &mut self,
         name: &str,
+        par_branch: bool,
         stack: &mut Vec<MachineFrame<'s>>,
     ) -> Res<Option<Status>> {
         let Some(idx) = self
@@ -110,17 +113,20 @@ impl<'s> Exec<'s, '_> {
             self.streams.note_read(id);
         }
         if self.folds[idx].fold.last.is_some() {
+            if par_branch {
+                stack.push(MachineFrame::Demote);
+            }
             self.enter_last(idx, stack);
             return Ok(None);
         }
-        Ok(Some(Status::Complete))
+        Ok(Some(if par_branch {
+            Status::Incomplete
+        } else {
+            Status::Complete
+        }))
     }
 
-    pub(super) fn fold_frame(
-        &mut self,
-        frame: Frame,
-        ret: &Status,
-    ) -> Result<Option<Status>, HardError> {
+    pub(super) fn fold_frame(&mut self, frame: Frame) {
         match frame {
             Frame::Iteration {
                 fold,
@@ -131,21 +137,13 @@ impl<'s> Exec<'s, '_> {
                 self.env.exit_scope(mark);
                 self.ctx = ctx;
                 self.folds[fold].pos = pos;
-                Ok(None)
             }
             Frame::Last { fold, ctx } => {
                 self.ctx = ctx;
                 self.folds[fold].in_last = false;
-                Ok(None)
             }
             Frame::Whole => {
-                let state = self.folds.pop();
-                // A fold over a stream keeps waiting for values to come.
-                Ok(match (state.map(|s| s.items), ret) {
-                    (Some(Items::Stream(_)), Status::Failed(_)) => None,
-                    (Some(Items::Stream(_)), _) => Some(Status::Incomplete),
-                    _ => None,
-                })
+                self.folds.pop();
             }
         }
     }

@@ -18,6 +18,12 @@ use crate::{Fail, Instr, InstrKind, Variable};
 
 pub(crate) enum Frame<'s> {
     Exec(&'s Instr),
+    /// A branch of a par: as `Exec`, except that a branch that is a `next`
+    /// reaching the end of its fold counts as incomplete (AquaVM: otherwise
+    /// `(fold xs i (par (call REMOTE ..) (next i)))` would be complete at once).
+    ParBranch(&'s Instr),
+    /// Turns a complete status into an incomplete one (see `ParBranch`).
+    Demote,
     /// After a seq's first branch.
     SeqNext(&'s Instr),
     /// After a par's left branch.
@@ -39,15 +45,21 @@ impl<'s> Exec<'s, '_> {
         let mut ret = Status::Complete;
         while let Some(frame) = stack.pop() {
             match frame {
-                Frame::Exec(instr) => {
+                Frame::Exec(instr) | Frame::ParBranch(instr) => {
                     self.steps += 1;
                     if self.steps > self.params.limits.max_steps {
                         return Err(HardError::TooManySteps {
                             limit: self.params.limits.max_steps,
                         });
                     }
-                    if let Some(status) = self.dispatch(instr, &mut stack)? {
+                    let par_branch = matches!(frame, Frame::ParBranch(_));
+                    if let Some(status) = self.dispatch(instr, par_branch, &mut stack)? {
                         ret = status;
+                    }
+                }
+                Frame::Demote => {
+                    if matches!(ret, Status::Complete) {
+                        ret = Status::Incomplete;
                     }
                 }
                 Frame::SeqNext(second) => {
@@ -57,7 +69,7 @@ impl<'s> Exec<'s, '_> {
                 }
                 Frame::ParRight(right) => {
                     stack.push(Frame::ParJoin(ret.clone()));
-                    stack.push(Frame::Exec(right));
+                    stack.push(Frame::ParBranch(right));
                 }
                 Frame::ParJoin(left) => ret = par_status(left, ret),
                 Frame::XorCatch(second) => {
@@ -71,11 +83,7 @@ impl<'s> Exec<'s, '_> {
                     self.errors.pop();
                 }
                 Frame::NewEnd(mark) => self.env.end_new(mark),
-                Frame::Fold(frame) => {
-                    if let Some(status) = self.fold_frame(frame, &ret)? {
-                        ret = status;
-                    }
-                }
+                Frame::Fold(frame) => self.fold_frame(frame),
             }
         }
         Ok(ret)
@@ -86,6 +94,7 @@ impl<'s> Exec<'s, '_> {
     fn dispatch(
         &mut self,
         instr: &'s Instr,
+        par_branch: bool,
         stack: &mut Vec<Frame<'s>>,
     ) -> Result<Option<Status>, HardError> {
         let result: Res<()> = match &instr.kind {
@@ -96,7 +105,7 @@ impl<'s> Exec<'s, '_> {
             }
             InstrKind::Par(left, right) => {
                 stack.push(Frame::ParRight(right));
-                stack.push(Frame::Exec(left));
+                stack.push(Frame::ParBranch(left));
                 return Ok(None);
             }
             InstrKind::Xor(first, second) => {
@@ -131,7 +140,7 @@ impl<'s> Exec<'s, '_> {
                 Ok(status) => return Ok(status),
                 Err(stop) => Err(stop),
             },
-            InstrKind::Next(name) => match self.next(name.as_str(), stack) {
+            InstrKind::Next(name) => match self.next(name.as_str(), par_branch, stack) {
                 Ok(status) => return Ok(status),
                 Err(stop) => Err(stop),
             },
@@ -159,6 +168,7 @@ impl<'s> Exec<'s, '_> {
     /// Ties a catchable error to its instruction and updates `%last_error%`.
     pub(super) fn raise(&mut self, instr: &Instr, error: CatchErr) -> Rc<ErrorInfo> {
         if let Some(original) = error.reraise {
+            self.last_raised = Some(original.clone());
             return original;
         }
         let peer = error.peer.unwrap_or_else(|| self.current.to_string());
@@ -175,6 +185,7 @@ impl<'s> Exec<'s, '_> {
             message: error.message,
             prov: prov.clone(),
         });
+        self.last_raised = Some(info.clone());
         match error.last_error {
             LastError::Object => self.last_error = (info.object.clone(), prov),
             LastError::Keep => {}
@@ -202,10 +213,17 @@ impl<'s> Exec<'s, '_> {
                     "error_code": code,
                     "message": message,
                     "instruction": format!("fail {code} \"{message}\""),
+                    "peer_id": &*self.current,
                 })
             }
             Fail::Scalar { name, lens } => {
-                let val = self.scalar(name)?.clone();
+                // Unlike a call, fail does not wait for its value.
+                let val = match self.scalar(name) {
+                    Err(Stop::Wait) => {
+                        return Err(Stop::Catch(errors::undefined(name.as_str())));
+                    }
+                    other => other?.clone(),
+                };
                 let val = self.with_lens(val, lens.as_ref())?;
                 val.get().clone()
             }
@@ -227,12 +245,14 @@ impl<'s> Exec<'s, '_> {
     }
 }
 
-/// `par` fails only when both branches fail; a failure next to an incomplete
-/// branch leaves the par incomplete.
+/// As AquaVM: a `par` is complete as soon as one branch is (so the flow goes
+/// on from the peer that finished a branch; joins wait on variables), and
+/// fails only when both branches fail, with the left branch's error. A failure
+/// next to an incomplete branch leaves the par incomplete.
 fn par_status(left: Status, right: Status) -> Status {
     match (left, right) {
-        (Status::Failed(_), Status::Failed(error)) => Status::Failed(error),
-        (Status::Incomplete, _) | (_, Status::Incomplete) => Status::Incomplete,
-        _ => Status::Complete,
+        (Status::Complete, _) | (_, Status::Complete) => Status::Complete,
+        (Status::Failed(error), Status::Failed(_)) => Status::Failed(error),
+        _ => Status::Incomplete,
     }
 }
