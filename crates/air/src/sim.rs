@@ -113,7 +113,13 @@ impl Network<'_> {
                 break;
             };
             deliveries += 1;
-            let incoming = Data::from_bytes(&bytes, &self.options.limits)?;
+            let incoming =
+                Data::from_bytes(&bytes, &self.options.limits).map_err(|error| match error {
+                    Error::Decode(message) => Error::Decode(format!(
+                        "the data delivered to peer {peer} is refused: {message}"
+                    )),
+                    other => other,
+                })?;
             let next_peers = self.deliver(&peer, incoming)?;
             if !next_peers.is_empty() {
                 let state = self.peers.get(&peer);

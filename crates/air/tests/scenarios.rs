@@ -8,8 +8,9 @@
 //! scenarios whose names start with `fold_`.
 //!
 //! A script that the simulator rejects (parse, validation or mock annotation error)
-//! snapshots as `{"error": "<message>"}`. A line `; sim: max_deliveries = N` (or
-//! `max_stream_len`) changes that option for its scenario, to reach a bound cheaply.
+//! snapshots as `{"error": "<message>"}`. A line `; sim: max_deliveries = N` (or a
+//! field of `Limits`: `max_stream_len`, `max_steps`, `max_depth`, `max_call_result_bytes`,
+//! `max_data_bytes`) changes that option for its scenario, to reach a bound cheaply.
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
@@ -79,6 +80,10 @@ fn options(source: &str) -> SimOptions {
             match key.trim() {
                 "max_deliveries" => options.max_deliveries = value,
                 "max_stream_len" => options.limits.max_stream_len = value,
+                "max_steps" => options.limits.max_steps = value as u64,
+                "max_depth" => options.limits.max_depth = value,
+                "max_call_result_bytes" => options.limits.max_call_result_bytes = value,
+                "max_data_bytes" => options.limits.max_data_bytes = value,
                 other => panic!("unknown sim option {other:?} in {line:?}"),
             }
         }
