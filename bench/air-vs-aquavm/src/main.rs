@@ -28,7 +28,7 @@ mod weft;
 use std::process::ExitCode;
 use std::time::Duration;
 
-use measure::{Budget, measure};
+use measure::{Budget, Work, measure_all};
 use table::{Engine, Row};
 
 #[global_allocator]
@@ -251,32 +251,30 @@ fn run_scenario(scenario: &scenarios::Scenario, args: &Args) -> Result<Row, Stri
         eprintln!("{}: warning: {note}", scenario.name);
     }
 
-    let measure_weft = || measure(args.budget, || weft.simulate(false));
-    let measure_aquavm = || measure(args.budget, || aquavm.simulate(false));
-    let measure_sim = || measure(args.budget, || weft.reference());
+    let mut works: Vec<Work<'_>> = Vec::new();
+    if args.weft {
+        works.push(Box::new(|| weft.simulate(false).map(drop)));
+    }
+    if args.aquavm {
+        works.push(Box::new(|| aquavm.simulate(false).map(drop)));
+    }
+    if args.sim {
+        works.push(Box::new(|| weft.reference().map(drop)));
+    }
+    let mut measured = measure_all(args.budget, &mut works)?.into_iter();
+    let mut next = |wanted: bool| {
+        wanted
+            .then(|| measured.next().map(|m| engine(&m)))
+            .flatten()
+    };
     Ok(Row {
         scenario: scenario.name.clone(),
-        weft: args
-            .weft
-            .then(measure_weft)
-            .transpose()?
-            .as_ref()
-            .map(engine),
-        aquavm: args
-            .aquavm
-            .then(measure_aquavm)
-            .transpose()?
-            .as_ref()
-            .map(engine),
-        sim: args
-            .sim
-            .then(measure_sim)
-            .transpose()?
-            .as_ref()
-            .map(|measured| Engine {
-                delivery_peak: None,
-                ..engine(measured)
-            }),
+        weft: next(args.weft),
+        aquavm: next(args.aquavm),
+        sim: next(args.sim).map(|sim| Engine {
+            delivery_peak: None,
+            ..sim
+        }),
         calls,
         aquavm_runs,
         mismatch,

@@ -16,7 +16,8 @@ const SAMPLE: Duration = Duration::from_millis(2);
 /// How long to measure.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Budget {
-    /// Stop adding samples once this much wall time went into timed ones...
+    /// Stop adding samples once this much wall time per engine went into timed
+    /// ones...
     pub(crate) time: Duration,
     /// ...but never take fewer than this many (the median needs a few)...
     pub(crate) min_samples: usize,
@@ -39,41 +40,66 @@ pub(crate) struct Measured {
     pub(crate) delivery_peak_bytes: usize,
 }
 
-/// Times `work` for the budget and takes the median; a first, untimed run
-/// measures peak memory and sizes the samples.
-pub(crate) fn measure<T>(
-    budget: Budget,
-    mut work: impl FnMut() -> Result<T, String>,
-) -> Result<Measured, String> {
-    let baseline = alloc::reset_peak();
-    let first = Instant::now();
-    let output = work()?;
-    let first = first.elapsed();
-    let peak_bytes = alloc::peak().saturating_sub(baseline);
-    let delivery_peak_bytes = alloc::delivery_peak();
-    drop(output);
+/// One engine's work on one scenario, its output dropped.
+pub(crate) type Work<'a> = Box<dyn FnMut() -> Result<(), String> + 'a>;
 
-    let batch = (SAMPLE.as_nanos() / first.as_nanos().max(1)).clamp(1, 100_000) as u32;
-    let mut cpu = Vec::new();
-    let mut wall = Vec::new();
-    let started = Instant::now();
-    while cpu.len() < budget.max_samples
-        && (cpu.len() < budget.min_samples || started.elapsed() < budget.time)
-    {
-        let (wall_start, cpu_start) = (Instant::now(), thread_cpu_time()?);
-        for _ in 0..batch {
-            drop(work()?);
-        }
-        cpu.push((thread_cpu_time()? - cpu_start) / batch);
-        wall.push(wall_start.elapsed() / batch);
+/// Measures every engine in `works` on one scenario: first each alone once,
+/// untimed, for its peak memory and to size its samples; then samples taken in
+/// rounds, one per engine per round, so that a busy spell on the machine falls on
+/// every engine alike and their ratio stays stable. Stops when the rounds have
+/// used `budget.time` per engine (after at least `budget.min_samples` rounds).
+pub(crate) fn measure_all(budget: Budget, works: &mut [Work<'_>]) -> Result<Vec<Measured>, String> {
+    let mut engines = Vec::with_capacity(works.len());
+    for work in works.iter_mut() {
+        let baseline = alloc::reset_peak();
+        let first = Instant::now();
+        work()?;
+        let first = first.elapsed();
+        engines.push(Sampler {
+            batch: (SAMPLE.as_nanos() / first.as_nanos().max(1)).clamp(1, 100_000) as u32,
+            peak_bytes: alloc::peak().saturating_sub(baseline),
+            delivery_peak_bytes: alloc::delivery_peak(),
+            cpu: Vec::new(),
+            wall: Vec::new(),
+        });
     }
-    Ok(Measured {
-        median: median(&mut cpu),
-        wall_median: median(&mut wall),
-        iterations: cpu.len() * batch as usize,
-        peak_bytes,
-        delivery_peak_bytes,
-    })
+    let started = Instant::now();
+    let total = budget.time * u32::try_from(works.len()).unwrap_or(1);
+    let mut rounds = 0;
+    while rounds < budget.max_samples && (rounds < budget.min_samples || started.elapsed() < total)
+    {
+        for (work, engine) in works.iter_mut().zip(&mut engines) {
+            let (wall_start, cpu_start) = (Instant::now(), thread_cpu_time()?);
+            for _ in 0..engine.batch {
+                work()?;
+            }
+            engine
+                .cpu
+                .push((thread_cpu_time()? - cpu_start) / engine.batch);
+            engine.wall.push(wall_start.elapsed() / engine.batch);
+        }
+        rounds += 1;
+    }
+    Ok(engines
+        .into_iter()
+        .map(|mut engine| Measured {
+            median: median(&mut engine.cpu),
+            wall_median: median(&mut engine.wall),
+            iterations: engine.cpu.len() * engine.batch as usize,
+            peak_bytes: engine.peak_bytes,
+            delivery_peak_bytes: engine.delivery_peak_bytes,
+        })
+        .collect())
+}
+
+/// One engine's samples so far.
+struct Sampler {
+    /// Simulations per sample.
+    batch: u32,
+    peak_bytes: usize,
+    delivery_peak_bytes: usize,
+    cpu: Vec<Duration>,
+    wall: Vec<Duration>,
 }
 
 /// CPU time this thread has used.
@@ -112,6 +138,39 @@ mod tests {
         let ms = Duration::from_millis;
         assert_eq!(median(&mut [ms(9), ms(1), ms(2)]), ms(2));
         assert_eq!(median(&mut [ms(1), ms(9), ms(5), ms(3)]), ms(4));
+    }
+
+    /// Burns `cpu` of this thread's CPU time.
+    fn spin(cpu: Duration) -> Result<(), String> {
+        let start = thread_cpu_time()?;
+        while thread_cpu_time()? - start < cpu {}
+        Ok(())
+    }
+
+    #[test]
+    fn each_engine_gets_its_own_median_per_simulation() -> Result<(), String> {
+        let us = Duration::from_micros;
+        let budget = Budget {
+            time: Duration::ZERO,
+            min_samples: 3,
+            max_samples: 3,
+        };
+        let mut works: Vec<Work<'_>> = vec![Box::new(|| spin(us(300))), Box::new(|| spin(us(900)))];
+        let measured = measure_all(budget, &mut works)?;
+        let (short, long) = (&measured[0], &measured[1]);
+        // Batched: a 2 ms sample holds several simulations, and the median is per simulation.
+        assert!(short.iterations > 3, "{}", short.iterations);
+        assert!(
+            short.median >= us(300) && short.median < us(450),
+            "{:?}",
+            short.median
+        );
+        assert!(
+            long.median >= us(900) && long.median < us(1200),
+            "{:?}",
+            long.median
+        );
+        Ok(())
     }
 
     #[test]
