@@ -7,7 +7,7 @@ pub enum Error {
     #[error("{0}")]
     Decode(String),
     /// Data refused by a merge (a hard error: bad signature, unknown producer,
-    /// conflicting results); `code` is the 20000+ code `run` would report.
+    /// conflicting results); `code` is the 20100+ code `run` would report.
     #[error("{message} (code {code})")]
     Rejected { code: i64, message: String },
     /// A script that does not parse or does not validate.

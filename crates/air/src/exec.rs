@@ -73,7 +73,7 @@ use serde_json::Value;
 
 use crate::{
     CallId, CallRequest, CallResult, RunParams, Script,
-    data::{EntryKey, Store},
+    data::{EntryKey, FastMap, Store},
 };
 
 use self::{
@@ -117,7 +117,22 @@ pub(crate) enum Status {
 #[derive(Debug, Default)]
 pub(crate) struct Outputs {
     pub next_peers: BTreeSet<String>,
-    pub requests: BTreeMap<CallId, CallRequest>,
+    /// In the order the calls were first reached (as AquaVM), once each.
+    pub requests: Vec<CallRequest>,
+    request_index: FastMap<CallId, usize>,
+}
+
+impl Outputs {
+    /// Adds a request, or updates the one with the same id (a later pass).
+    pub(crate) fn request(&mut self, request: CallRequest) {
+        match self.request_index.get(&request.id) {
+            Some(&i) => self.requests[i] = request,
+            None => {
+                self.request_index.insert(request.id, self.requests.len());
+                self.requests.push(request);
+            }
+        }
+    }
 }
 
 /// The result of executing a script.
@@ -220,5 +235,17 @@ impl<'s> Exec<'s, '_> {
     fn stream_id(&self, name: &'s crate::Name, map: bool) -> StreamId {
         let id = self.nid(name);
         (self.env.stream(id, map), id, map)
+    }
+}
+
+impl<'s> Exec<'s, '_> {
+    /// Sets scalar `name` (hard error 20009 when that would shadow it outside a fold).
+    fn set_scalar(&mut self, name: &'s crate::Name, val: val::Val) -> Result<(), HardError> {
+        let id = self.nid(name);
+        self.env
+            .set_scalar(id, val)
+            .map_err(|()| HardError::Shadowing {
+                name: name.to_string(),
+            })
     }
 }

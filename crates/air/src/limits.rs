@@ -4,7 +4,8 @@
 /// few GiB of memory: one particle at the limits holds well under 1 GiB.
 ///
 /// Exceeding a limit while decoding is an [`crate::Error::Decode`]; while
-/// running it is a hard error (codes 20005 to 20007): the run keeps the previous
+/// running it is a hard error (20013 for streams, 20105 for steps, 20106 for
+/// call results): the run keeps the previous
 /// data unchanged.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Limits {
@@ -13,12 +14,12 @@ pub struct Limits {
     /// Encoded particle data, bytes (64 MiB): checked before decoding anything.
     pub max_data_bytes: usize,
     /// One call result, bytes of its encoding in the data format (16 MiB; about
-    /// the size of its compact JSON text). A larger result is hard error 20007.
+    /// the size of its compact JSON text). A larger result is hard error 20106.
     pub max_call_result_bytes: usize,
-    /// Values in one stream or stream map (1,024, like AquaVM). Hard error 20005.
+    /// Values in one stream or stream map (1,024, like AquaVM). Hard error 20013.
     pub max_stream_len: usize,
     /// Instructions executed in one run, all passes and fold iterations together
-    /// (1,000,000). Hard error 20006.
+    /// (1,000,000). Hard error 20105.
     pub max_steps: u64,
     /// Nesting depth of the script, of JSON values (call results, decoded data,
     /// canon elements) and of provenance (128). Decoding recurses this deep.

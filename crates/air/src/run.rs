@@ -146,7 +146,7 @@ pub fn run(
             .into_iter()
             .filter(|peer| peer != params.current_peer)
             .collect(),
-        call_requests: outputs.requests.into_values().collect(),
+        call_requests: outputs.requests,
         ret_code,
         error,
     }

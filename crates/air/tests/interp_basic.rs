@@ -398,3 +398,26 @@ fn new_scopes_stream_maps_and_canons() {
     assert_eq!(outs(&v, "in"), vec![json!([{"k": ["inner"]}])]);
     assert_eq!(outs(&v, "out"), vec![json!([{"k": ["outer"]}])]);
 }
+
+#[test]
+fn scalar_set_twice_outside_a_fold_is_a_hard_error() {
+    let v = local(r#"(seq (ap 1 x) (seq (ap 2 x) (call %init_peer_id% ("out" "x") [x])))"#);
+    assert_eq!(v.outcome.ret_code, 20007);
+    assert_eq!(
+        v.outcome.error.as_deref(),
+        Some("trying to shadow variable 'x', but shadowing is allowed only inside fold blocks")
+    );
+    assert!(v.outcome.data.is_empty());
+}
+
+#[test]
+fn caught_error_becomes_last_error_and_missing_map_keys_are_empty() {
+    let v = local(
+        r#"(seq (seq (ap ("k" 1) %m) (canon %init_peer_id% %m #%c))
+           (seq (xor (par (fail 1 "first") (fail 2 "second"))
+                     (call %init_peer_id% ("out" "e") [:error:.$.error_code %last_error%.$.error_code]))
+                (call %init_peer_id% ("out" "m") [#%c.$.absent #%c.$.k])))"#,
+    );
+    assert_eq!(outs(&v, "e"), vec![json!([10006, 2])]);
+    assert_eq!(outs(&v, "m"), vec![json!([[], [1]])]);
+}

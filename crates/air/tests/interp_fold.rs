@@ -97,19 +97,49 @@ fn stream_fold_sees_later_values_and_waits_when_empty() {
     );
     assert_eq!(outs(&v, "r"), vec![json!([1]), json!([2])]);
     assert_eq!(v.outcome.ret_code, 0);
-    // As AquaVM: a fold over a stream completes once its iterations do...
+    // As AquaVM: without LAST, the end of a stream acts as `(never)`: more
+    // values may come, so what follows the fold does not run...
     let v = local(
         r#"(seq (seq (ap 1 $s) (fold $s i (seq (call %init_peer_id% ("out" "r") [i]) (next i))))
                 (call %init_peer_id% ("out" "after") []))"#,
     );
     assert_eq!(outs(&v, "r"), vec![json!([1])]);
+    assert!(outs(&v, "after").is_empty());
+    // ... unless the body stops calling next (a join on the stream).
+    let v = local(
+        r#"(seq (seq (seq (ap 1 $s) (ap 2 $s))
+                     (fold $s i (xor (match i 2 (null)) (next i)) (never)))
+                (call %init_peer_id% ("out" "after") []))"#,
+    );
     assert_eq!(outs(&v, "after").len(), 1);
-    // ... and a fold over an empty stream waits for values (a join).
+    // A fold over an empty stream waits for values.
     let v = local(
         r#"(seq (seq (xor (null) (ap 1 $s)) (fold $s i (next i)))
                 (call %init_peer_id% ("out" "after") []))"#,
     );
     assert!(outs(&v, "after").is_empty());
+}
+
+#[test]
+fn call_requests_come_in_execution_order() {
+    let v = local(&with_items(
+        r#"(fold xs x (par (call %init_peer_id% ("out" "each") [x]) (next x))
+             (call %init_peer_id% ("out" "last") []))"#,
+    ));
+    let order: Vec<_> = v
+        .calls
+        .iter()
+        .map(|c| (c.function.clone(), c.args.clone()))
+        .collect();
+    assert_eq!(
+        order,
+        vec![
+            ("each".to_owned(), vec![json!(1)]),
+            ("each".to_owned(), vec![json!(2)]),
+            ("each".to_owned(), vec![json!(3)]),
+            ("last".to_owned(), vec![]),
+        ]
+    );
 }
 
 #[test]

@@ -132,7 +132,7 @@ fn tampered_value_is_rejected_and_previous_data_kept() {
         .outcome
         .data;
     let out = run_once(&s, INIT, prev.clone(), forged, BTreeMap::new(), &limits());
-    assert_eq!(out.ret_code, 20002, "{:?}", out.error);
+    assert_eq!(out.ret_code, 20101, "{:?}", out.error);
     assert_eq!(out.data, prev);
     assert!(out.next_peers.is_empty() && out.call_requests.is_empty());
 }
@@ -151,7 +151,7 @@ fn unknown_producer_is_rejected() {
         BTreeMap::new(),
         &limits(),
     );
-    assert_eq!(out.ret_code, 20001);
+    assert_eq!(out.ret_code, 20100);
     assert!(out.data.is_empty());
 }
 
@@ -172,7 +172,7 @@ fn result_signed_by_the_wrong_peer_is_rejected() {
         BTreeMap::new(),
         &limits(),
     );
-    assert_eq!(out.ret_code, 20004, "{:?}", out.error);
+    assert_eq!(out.ret_code, 20103, "{:?}", out.error);
     assert!(out.data.is_empty());
 }
 
@@ -203,7 +203,7 @@ fn conflicting_results_are_rejected() {
     let (one, two) = (answer(1), answer(2));
     let held = run_once(&s, "C", Data::default(), one, BTreeMap::new(), &limits()).data;
     let out = run_once(&s, "C", held.clone(), two, BTreeMap::new(), &limits());
-    assert_eq!(out.ret_code, 20003, "{:?}", out.error);
+    assert_eq!(out.ret_code, 20102, "{:?}", out.error);
     assert_eq!(out.data, held);
 }
 
@@ -222,7 +222,7 @@ fn limits_are_hard_errors() {
         BTreeMap::new(),
         &tight,
     );
-    assert_eq!(out.ret_code, 20005, "{:?}", out.error);
+    assert_eq!(out.ret_code, 20013, "{:?}", out.error);
 
     let tight = Limits {
         max_steps: 10,
@@ -249,7 +249,7 @@ fn limits_are_hard_errors() {
         BTreeMap::new(),
         &tight,
     );
-    assert_eq!(out.ret_code, 20006);
+    assert_eq!(out.ret_code, 20105);
 
     let tight = Limits {
         max_call_result_bytes: 16,
@@ -286,7 +286,7 @@ fn limits_are_hard_errors() {
         BTreeMap::from([(id2, big)]),
         &tight,
     );
-    assert_eq!(out.ret_code, 20007, "{:?}", out.error);
+    assert_eq!(out.ret_code, 20106, "{:?}", out.error);
     assert_eq!(out.data, ok.data);
 }
 
@@ -356,7 +356,7 @@ fn canon_signed_by_the_wrong_peer_is_rejected() {
         BTreeMap::new(),
         &limits(),
     );
-    assert_eq!(out.ret_code, 20004, "{:?}", out.error);
+    assert_eq!(out.ret_code, 20103, "{:?}", out.error);
 }
 
 #[test]

@@ -192,14 +192,14 @@ fn wrong_key_and_unknown_producer_are_rejected() {
     let forged = Batch::sign(&keypair(1), PARTICLE, peer(0).into(), entries.clone());
     let mut receiver = Data::default();
     let code = rejected_code(receiver.merge(data(vec![forged]), PARTICLE, &Keys));
-    assert_eq!(code, 20002);
+    assert_eq!(code, 20101);
     let stranger = Batch::sign(&keypair(1), PARTICLE, "zz".into(), entries.clone());
     let code = rejected_code(receiver.merge(data(vec![stranger]), PARTICLE, &Keys));
-    assert_eq!(code, 20001);
+    assert_eq!(code, 20100);
     // A batch signed for another particle does not verify here.
     let replayed = Batch::sign(&keypair(0), "other", peer(0).into(), entries);
     let code = rejected_code(receiver.merge(data(vec![replayed]), PARTICLE, &Keys));
-    assert_eq!(code, 20002);
+    assert_eq!(code, 20101);
     assert!(receiver.is_empty());
 }
 
@@ -221,7 +221,7 @@ fn conflicting_results_are_rejected() {
     let before = receiver.clone();
     assert_eq!(
         rejected_code(receiver.merge(data(vec![two]), PARTICLE, &Keys)),
-        20003
+        20102
     );
     assert_eq!(receiver, before);
 }

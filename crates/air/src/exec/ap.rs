@@ -27,7 +27,7 @@ impl<'s> Exec<'s, '_> {
             Ap::Value { source, target } => {
                 let val = self.resolve(source)?;
                 match target {
-                    ApTarget::Scalar(name) => self.env.set_scalar(self.nid(name), val),
+                    ApTarget::Scalar(name) => self.set_scalar(name, val)?,
                     ApTarget::Stream(name) => {
                         let id = self.stream_id(name, false);
                         let elem = Elem {
@@ -135,7 +135,7 @@ impl<'s> Exec<'s, '_> {
                 }
                 let provs: Rc<[Prov]> = vals.iter().map(|v| v.prov.clone()).collect();
                 let val = Val::new(Arc::new(Value::Object(object)), Prov::Many(provs));
-                self.env.set_scalar(self.nid(scalar), val);
+                self.set_scalar(scalar, val)?;
             }
         }
         Ok(())

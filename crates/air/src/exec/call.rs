@@ -49,17 +49,14 @@ impl<'s> Exec<'s, '_> {
                 .iter()
                 .map(|arg| self.resolve(arg))
                 .collect::<Res<Vec<Val>>>()?;
-            self.out.requests.insert(
+            self.out.request(CallRequest {
                 id,
-                CallRequest {
-                    id,
-                    node: instr.id,
-                    service: service.into_owned(),
-                    function: function.into_owned(),
-                    args: args.iter().map(|arg| arg.get().clone()).collect(),
-                    provenance: args.iter().map(|arg| arg.prov.materialize()).collect(),
-                },
-            );
+                node: instr.id,
+                service: service.into_owned(),
+                function: function.into_owned(),
+                args: args.iter().map(|arg| arg.get().clone()).collect(),
+                provenance: args.iter().map(|arg| arg.prov.materialize()).collect(),
+            });
             return Err(Stop::Wait);
         }
         if !sent {
@@ -133,7 +130,7 @@ impl<'s> Exec<'s, '_> {
         let val = Val::new(value, Prov::Call(site));
         match &call.output {
             CallOutput::None => {}
-            CallOutput::Scalar(name) => self.env.set_scalar(self.nid(name), val),
+            CallOutput::Scalar(name) => self.set_scalar(name, val)?,
             CallOutput::Stream(name) => {
                 let id = self.stream_id(name, false);
                 let elem = Elem {

@@ -165,11 +165,22 @@ impl Env {
             .map(|v| if map { &v.canon_map } else { &v.canon }))
     }
 
-    pub(crate) fn set_scalar(&mut self, id: u32, value: Val) {
+    /// Sets a scalar; `Err(())` when it is already set outside any fold
+    /// (shadowing is allowed only inside fold iterations, or after `new`).
+    pub(crate) fn set_scalar(&mut self, id: u32, value: Val) -> Result<(), ()> {
         let scope = self.scope;
-        if let Some(len) = bind(&mut self.var_mut(id).scalar, scope, value) {
+        let stack = &mut self.var_mut(id).scalar;
+        if scope == 0
+            && stack
+                .last()
+                .is_some_and(|top| top.scope == 0 && top.value.is_some())
+        {
+            return Err(());
+        }
+        if let Some(len) = bind(stack, scope, value) {
             self.undo.push((Kind::Scalar, id, len));
         }
+        Ok(())
     }
 
     pub(crate) fn set_canon(&mut self, id: u32, value: CanonVal, map: bool) {

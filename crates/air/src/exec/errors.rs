@@ -16,6 +16,12 @@ pub(crate) struct ErrorInfo {
     pub code: i64,
     pub message: String,
     pub prov: Prov,
+    /// What `%last_error%` becomes when this error is raised (`None` for
+    /// match/mismatch, which leave it alone).
+    pub last_error: Option<(Arc<Value>, Prov)>,
+    /// Catching this error makes it `%last_error%` again (AquaVM does so for
+    /// failed calls and the like, not for `fail`).
+    pub caught_sets_last_error: bool,
 }
 
 /// How an error changes `%last_error%`.

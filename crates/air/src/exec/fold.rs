@@ -119,7 +119,10 @@ impl<'s> Exec<'s, '_> {
             self.enter_last(idx, stack);
             return Ok(None);
         }
-        Ok(Some(if par_branch {
+        // As AquaVM: without LAST, the end of a stream acts as `(never)` (more
+        // values may come) and a par branch that is only `next` is incomplete.
+        let is_stream = matches!(self.folds[idx].items, Items::Stream(_));
+        Ok(Some(if par_branch || is_stream {
             Status::Incomplete
         } else {
             Status::Complete
@@ -181,7 +184,8 @@ impl<'s> Exec<'s, '_> {
         self.folds[idx].pos = pos;
         let mark = self.env.enter_scope();
         let saved_ctx = std::mem::replace(&mut self.ctx, ctx);
-        self.env.set_scalar(self.nid(&fold.iterator), val);
+        // A fresh scope: the binding cannot clash.
+        let _ = self.env.set_scalar(self.nid(&fold.iterator), val);
         stack.push(MachineFrame::Fold(Frame::Iteration {
             fold: idx,
             mark,

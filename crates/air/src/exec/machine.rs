@@ -1,7 +1,7 @@
 //! The execution loop: a heap stack of frames, so the native stack stays flat
 //! whatever the script's depth or the number of fold iterations.
 
-use std::rc::Rc;
+use std::{rc::Rc, sync::Arc};
 
 use serde_json::{Value, json};
 
@@ -74,6 +74,13 @@ impl<'s> Exec<'s, '_> {
                 Frame::ParJoin(left) => ret = par_status(left, ret),
                 Frame::XorCatch(second) => {
                     if let Status::Failed(error) = &ret {
+                        // As AquaVM: catching an error makes it the last error
+                        // (when both par branches fail, the left one's).
+                        if error.caught_sets_last_error
+                            && let Some(value) = &error.last_error
+                        {
+                            self.last_error = value.clone();
+                        }
                         self.errors.push(error.clone());
                         stack.push(Frame::XorEnd);
                         stack.push(Frame::Exec(second));
@@ -179,25 +186,32 @@ impl<'s> Exec<'s, '_> {
             "peer_id": peer,
         });
         let prov = Prov::Error(peer.as_str().into());
-        let info = Rc::new(ErrorInfo {
-            object: object.into(),
-            code: error.code,
-            message: error.message,
-            prov: prov.clone(),
-        });
-        self.last_raised = Some(info.clone());
-        match error.last_error {
-            LastError::Object => self.last_error = (info.object.clone(), prov),
-            LastError::Keep => {}
+        let object: Arc<Value> = object.into();
+        let caught_sets_last_error = matches!(error.last_error, LastError::Object);
+        let last_error = match error.last_error {
+            LastError::Object => Some((object.clone(), prov.clone())),
+            LastError::Keep => None,
             LastError::User(mut user) => {
                 if let Value::Object(fields) = &mut user
                     && !fields.contains_key("peer_id")
                 {
                     fields.insert("peer_id".into(), peer.into());
                 }
-                self.last_error = (user.into(), prov);
+                Some((user.into(), prov.clone()))
             }
+        };
+        if let Some(value) = &last_error {
+            self.last_error = value.clone();
         }
+        let info = Rc::new(ErrorInfo {
+            object,
+            code: error.code,
+            message: error.message,
+            prov,
+            last_error,
+            caught_sets_last_error,
+        });
+        self.last_raised = Some(info.clone());
         info
     }
 

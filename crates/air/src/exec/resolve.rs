@@ -78,7 +78,10 @@ impl<'s> Exec<'s, '_> {
             }
             ast::Value::CanonMap { name, lens } => {
                 let canon = self.canon(name, true)?;
-                self.with_lens(canon_map_value(canon), lens.as_ref())
+                match lens {
+                    None => Ok(canon_map_value(canon)),
+                    Some(lens) => self.canon_map_lens(canon, lens),
+                }
             }
             ast::Value::Stream(name) => {
                 let id = self.stream_id(name, false);
@@ -163,6 +166,39 @@ impl<'s> Exec<'s, '_> {
             _ => self.apply_steps(canon_value(canon), &lens.steps),
         }
     }
+}
+
+impl<'s> Exec<'s, '_> {
+    /// `#%c.$.key...`: the values under `key` (none for a key that is absent,
+    /// as AquaVM), then the rest of the lens.
+    fn canon_map_lens(&self, canon: &CanonVal, lens: &'s Lens) -> Res<Val> {
+        let Some((first, rest)) = lens.steps.split_first() else {
+            return Ok(canon_map_value(canon));
+        };
+        let key = match self.step(first)? {
+            Step::Field(key) => key.to_owned(),
+            Step::OwnedField(key) => key,
+            Step::Index(_) => return self.apply_steps(canon_map_value(canon), &lens.steps),
+        };
+        let values = canon_map_values(canon, &key);
+        let provs: Rc<[Prov]> = values.iter().map(|v| v.prov.clone()).collect();
+        let array = values.iter().map(|v| v.get().clone()).collect();
+        let val = Val::new(Arc::new(Value::Array(array)), Prov::Many(provs));
+        if rest.is_empty() {
+            return Ok(val);
+        }
+        self.apply_steps(val, rest)
+    }
+}
+
+/// The values of a canon map under one key, in order.
+pub(crate) fn canon_map_values(canon: &CanonVal, key: &str) -> Vec<Val> {
+    let keys = canon.keys.as_deref().unwrap_or(&[]);
+    keys.iter()
+        .zip(canon.elems.iter())
+        .filter(|(k, _)| map_key_text(k.get()) == key)
+        .map(|(_, v)| v.clone())
+        .collect()
 }
 
 fn apply_step<'v>(value: &'v Value, step: &Step<'_>) -> Result<&'v Value, CatchErr> {
