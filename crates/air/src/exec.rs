@@ -181,7 +181,7 @@ pub(crate) fn execute<'s, 'd>(
         current: params.current_peer.into(),
         store,
         call_results,
-        names: Names::of(script),
+        names: Names::default(),
         streams: Streams::default(),
         out: Outputs::default(),
         steps: 0,

@@ -167,6 +167,15 @@ impl<'s> Exec<'s, '_> {
     }
 
     fn matches(&self, left: &'s crate::Value, right: &'s crate::Value) -> Res<bool> {
+        // Literals compare without building values.
+        match (left, right) {
+            (crate::Value::Literal(l), crate::Value::Literal(r)) => return Ok(l == r),
+            (crate::Value::Literal(l), other) | (other, crate::Value::Literal(l)) => {
+                let other = self.resolve(other)?;
+                return Ok(literal_eq(l, other.get()));
+            }
+            _ => {}
+        }
         let left = self.resolve(left)?;
         let right = self.resolve(right)?;
         Ok(left.get() == right.get())
@@ -268,5 +277,16 @@ fn par_status(left: Status, right: Status) -> Status {
         (Status::Complete, _) | (_, Status::Complete) => Status::Complete,
         (Status::Failed(error), Status::Failed(_)) => Status::Failed(error),
         _ => Status::Incomplete,
+    }
+}
+
+/// A literal equals a JSON value (integers and floats stay different).
+fn literal_eq(literal: &crate::Literal, value: &Value) -> bool {
+    match (literal, value) {
+        (crate::Literal::String(a), Value::String(b)) => a == b,
+        (crate::Literal::Number(a), Value::Number(b)) => a == b,
+        (crate::Literal::Bool(a), Value::Bool(b)) => a == b,
+        (crate::Literal::EmptyArray, Value::Array(items)) => items.is_empty(),
+        _ => false,
     }
 }
