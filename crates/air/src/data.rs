@@ -60,6 +60,9 @@ pub struct Data {
     index: FastMap<EntryKey, Slot>,
     /// Every value held, by content hash, to share equal values.
     values: FastMap<ValueHash, Arc<Value>>,
+    /// The hash of each held value by allocation address, so a value passed
+    /// back unchanged (an identity service) is recognized without hashing it.
+    by_addr: FastMap<usize, ValueHash>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
@@ -165,6 +168,8 @@ impl Data {
         match self.values.get(&value.hash) {
             Some(held) => value.value = held.clone(),
             None => {
+                self.by_addr
+                    .insert(Arc::as_ptr(&value.value) as usize, value.hash);
                 self.values.insert(value.hash, value.value.clone());
             }
         }
@@ -176,6 +181,10 @@ impl Data {
 
     pub(crate) fn value(&self, hash: &ValueHash) -> Option<&Arc<Value>> {
         self.values.get(hash)
+    }
+
+    pub(crate) fn hash_of(&self, value: &Arc<Value>) -> Option<ValueHash> {
+        self.by_addr.get(&(Arc::as_ptr(value) as usize)).copied()
     }
 
     pub(crate) fn holds_batch(&self, batch: &Batch) -> bool {

@@ -46,6 +46,7 @@ pub(crate) struct Overlay {
     pub(super) new_batches: Vec<Batch>,
     extra: FastMap<EntryKey, Slot>,
     values: FastMap<ValueHash, Arc<Value>>,
+    by_addr: FastMap<usize, ValueHash>,
     /// Entries this run produced, to be signed as one batch.
     pub(crate) local: Vec<(EntryKey, Entry)>,
 }
@@ -130,15 +131,25 @@ impl<'d> Store<'d> {
                 value: held.clone(),
             };
         }
-        let held = self
-            .over
-            .values
-            .entry(value.hash)
-            .or_insert_with(|| value.value.clone());
+        let by_addr = &mut self.over.by_addr;
+        let held = self.over.values.entry(value.hash).or_insert_with(|| {
+            by_addr.insert(Arc::as_ptr(&value.value) as usize, value.hash);
+            value.value.clone()
+        });
         ValueRef {
             hash: value.hash,
             value: held.clone(),
         }
+    }
+
+    /// The content hash of a value this data holds, found by its allocation.
+    pub(crate) fn hash_of(&self, value: &Arc<Value>) -> Option<ValueHash> {
+        self.base.hash_of(value).or_else(|| {
+            self.over
+                .by_addr
+                .get(&(Arc::as_ptr(value) as usize))
+                .copied()
+        })
     }
 
     /// Records an entry this run produced (the caller checked the key is free).

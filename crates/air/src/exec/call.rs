@@ -40,7 +40,7 @@ impl<'s> Exec<'s, '_> {
         if *peer == *self.current {
             let id = key.call_id();
             if let Some(result) = self.call_results.remove(&id) {
-                let entry = self.record_result(result, &service, &function, key)?;
+                let entry = self.record_result(call, result, &service, &function, key)?;
                 let site = self.site(instr, &peer, &service, &function);
                 return self.use_result(call, entry, site, key);
             }
@@ -148,13 +148,20 @@ impl<'s> Exec<'s, '_> {
     /// Checks a result the host provided and records it as this peer's entry.
     fn record_result(
         &mut self,
+        call: &'s Call,
         result: CallResult,
         service: &str,
         function: &str,
         key: EntryKey,
     ) -> Result<Entry, HardError> {
         let entry = match result {
-            CallResult::Ok(value) => Entry::Ok(self.checked_value(value, service, function)?),
+            CallResult::Ok(value) => {
+                let known = self.known_argument(call, &value);
+                match known {
+                    Some(value) => Entry::Ok(value),
+                    None => Entry::Ok(self.checked_value(value, service, function)?),
+                }
+            }
             CallResult::Err { ret_code, message } => Entry::Err {
                 ret_code,
                 message: self.checked_value(message, service, function)?,
@@ -163,6 +170,27 @@ impl<'s> Exec<'s, '_> {
         let current = self.current.clone();
         self.store.record(key, entry.clone(), &current);
         Ok(entry)
+    }
+
+    /// A result equal to one of the call's arguments that the data already
+    /// holds (an identity or pass-through service): reuse it instead of
+    /// hashing and storing it again.
+    fn known_argument(&self, call: &'s Call, value: &Value) -> Option<ValueRef> {
+        for arg in &call.args {
+            let Ok(arg) = self.resolve(arg) else {
+                continue;
+            };
+            if let Some(whole) = arg.whole()
+                && let Some(hash) = self.store.hash_of(whole)
+                && **whole == *value
+            {
+                return Some(ValueRef {
+                    hash,
+                    value: whole.clone(),
+                });
+            }
+        }
+        None
     }
 
     fn checked_value(

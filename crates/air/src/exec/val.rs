@@ -42,6 +42,11 @@ impl Val {
         }
     }
 
+    /// The whole shared value, unless this is an element of an array.
+    pub(crate) fn whole(&self) -> Option<&Arc<Value>> {
+        self.at.is_none().then_some(&self.base)
+    }
+
     pub(crate) fn get(&self) -> &Value {
         match self.at {
             None => &self.base,
