@@ -38,6 +38,7 @@ mod batch;
 mod codec;
 mod fast_hash;
 mod merge;
+mod shared;
 #[cfg(test)]
 mod tests;
 mod value;

@@ -141,14 +141,16 @@ pub(crate) fn decode(bytes: &[u8], limits: &Limits) -> Result<Vec<Batch>, Error>
     for _ in 0..value_count {
         let start = reader.pos;
         let value = reader.value(limits.max_depth)?;
-        let hash = ValueHash::of_encoding(&bytes[start..reader.pos]);
+        let encoding = &bytes[start..reader.pos];
+        let hash = ValueHash::of_encoding(encoding);
         if seen.insert(hash, ()).is_some() {
             return Err(reader.fail("a value appears twice in the value table"));
         }
-        table.push(ValueRef {
-            hash,
-            value: Arc::new(value),
-        });
+        let mut value = Arc::new(value);
+        if encoding.len() >= super::shared::MIN_SHARED_BYTES {
+            value = super::shared::share(hash, value);
+        }
+        table.push(ValueRef { hash, value });
     }
     let mut refs = RefCheck {
         table: &table,

@@ -297,3 +297,22 @@ fn decoder_rejects_non_canonical_and_oversized_input() {
     let huge = b"WFTD\x01\xff\xff\xff\xff\xff\xff\xff\xff\x7f";
     assert!(Data::from_bytes(huge, &Limits::default()).is_err());
 }
+
+#[test]
+fn large_values_are_shared_across_data() {
+    let big = json!("y".repeat(super::shared::MIN_SHARED_BYTES * 2));
+    let batch = Batch::sign(
+        &keypair(0),
+        PARTICLE,
+        peer(0).into(),
+        vec![(key(0), Entry::Ok(value(big)))],
+    );
+    let bytes = data(vec![batch]).to_bytes();
+    let held = |d: &Data| match &d.slot(key(0)).unwrap().result.as_ref().unwrap().entry {
+        Entry::Ok(v) => v.value.clone(),
+        _ => unreachable!(),
+    };
+    let one = Data::from_bytes(&bytes, &Limits::default()).unwrap();
+    let two = Data::from_bytes(&bytes, &Limits::default()).unwrap();
+    assert!(Arc::ptr_eq(&held(&one), &held(&two)));
+}

@@ -57,6 +57,11 @@ impl ValueRef {
         encode_value(&value, &mut sink, max_depth)?;
         sink.hasher.update(&sink.buf);
         let hash = ValueHash(sink.hasher.finalize().into());
+        let value = if sink.len >= super::shared::MIN_SHARED_BYTES {
+            super::shared::share(hash, value)
+        } else {
+            value
+        };
         Ok((Self { hash, value }, sink.len))
     }
 }
