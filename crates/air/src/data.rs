@@ -30,7 +30,10 @@
 //! # Values
 //!
 //! Values are shared (`Arc`) and deduplicated by content hash: a value passed
-//! through many peers is held and encoded once.
+//! through many peers is held and encoded once per `Data`; values of 4 KiB and
+//! more are also shared across every `Data` of the process (a weak table, see
+//! `shared`), and a call result equal to an argument the data holds reuses it
+//! without being hashed again.
 //!
 //! PINNED API: `Data::default()` (empty), `Data::to_bytes`, `Data::from_bytes`.
 
