@@ -1,12 +1,14 @@
-//! One interpreter run on an arbitrary script and arbitrary incoming data: the run
-//! ends with an outcome (maybe an error), never a panic, and a hard error leaves the
-//! previous data unchanged.
+//! Interpreter runs on an arbitrary script and arbitrary incoming data: the bytes
+//! before the first NUL are the script, the rest is encoded data. Two peers run
+//! the flow, answering every call request (with its first argument, or an error
+//! for calls without arguments) until nothing is pending. Every run ends with an
+//! outcome, never a panic, and a hard error leaves the previous data unchanged.
 #![no_main]
 
 use std::collections::BTreeMap;
 
 use libfuzzer_sys::fuzz_target;
-use weft_air::{Data, Limits, PeerKeys, RunParams};
+use weft_air::{CallResult, Data, Limits, PeerKeys, RunParams};
 use weft_core::{KeyPair, PublicKey};
 
 struct NamedKeys;
@@ -25,8 +27,12 @@ fn keys_of(peer: &str) -> KeyPair {
     KeyPair::from_seed(seed)
 }
 
-fuzz_target!(|input: (&str, &[u8])| {
-    let (source, bytes) = input;
+fuzz_target!(|input: &[u8]| {
+    let split = input.iter().position(|&b| b == 0).unwrap_or(input.len());
+    let Ok(source) = std::str::from_utf8(&input[..split]) else {
+        return;
+    };
+    let bytes = input.get(split + 1..).unwrap_or_default();
     let limits = Limits {
         max_steps: 20_000,
         ..Limits::default()
@@ -34,8 +40,8 @@ fuzz_target!(|input: (&str, &[u8])| {
     let Ok(script) = weft_air::parse(source) else {
         return;
     };
-    let incoming = Data::from_bytes(bytes, &limits).unwrap_or_default();
-    for peer in ["init", "a"] {
+    let mut incoming = Data::from_bytes(bytes, &limits).unwrap_or_default();
+    for peer in ["init", "a", "init"] {
         let keypair = keys_of(peer);
         let params = RunParams {
             current_peer: peer,
@@ -46,13 +52,36 @@ fuzz_target!(|input: (&str, &[u8])| {
             ttl: 60_000,
             limits: &limits,
         };
-        let _ = weft_air::run(
-            &script,
-            Data::default(),
-            incoming.clone(),
-            BTreeMap::new(),
-            &NamedKeys,
-            &params,
-        );
+        let mut data = Data::default();
+        let mut results = BTreeMap::new();
+        for _ in 0..8 {
+            let before = data.clone();
+            let outcome = weft_air::run(
+                &script,
+                data,
+                std::mem::take(&mut incoming),
+                std::mem::take(&mut results),
+                &NamedKeys,
+                &params,
+            );
+            if outcome.ret_code >= 20_000 {
+                assert_eq!(outcome.data, before, "a hard error changed the data");
+            }
+            data = outcome.data;
+            if outcome.call_requests.is_empty() {
+                break;
+            }
+            for request in outcome.call_requests {
+                let result = match request.args.first() {
+                    Some(arg) => CallResult::Ok(arg.clone()),
+                    None => CallResult::Err {
+                        ret_code: 1,
+                        message: serde_json::json!("no argument"),
+                    },
+                };
+                results.insert(request.id, result);
+            }
+        }
+        incoming = Data::from_bytes(&data.to_bytes(), &limits).expect("own data decodes");
     }
 });
