@@ -106,6 +106,29 @@ impl fmt::Debug for Signature {
     }
 }
 
+/// Checks many signatures at once, each `(key, message, signature)`: `Ok` only if
+/// every one is valid. About twice as cheap per signature as [`PublicKey::verify`]
+/// for tens of signatures, and deterministic (the combining coefficients come
+/// from a transcript of the inputs, not from randomness), so every peer reaches
+/// the same verdict on the same inputs. A failure does not say which signature
+/// is bad: verify them one by one to find out.
+pub fn verify_batch(items: &[(PublicKey, &[u8], Signature)]) -> Result<(), SignatureError> {
+    match items {
+        [] => Ok(()),
+        [(key, message, signature)] => key.verify(message, signature),
+        _ => {
+            let keys: Vec<_> = items.iter().map(|(key, _, _)| key.0).collect();
+            let messages: Vec<&[u8]> = items.iter().map(|(_, message, _)| *message).collect();
+            let signatures: Vec<_> = items
+                .iter()
+                .map(|(_, _, signature)| ed25519_dalek::Signature::from_bytes(&signature.0))
+                .collect();
+            ed25519_dalek::verify_batch(&messages, &signatures, &keys)
+                .map_err(|_| SignatureError::Invalid)
+        }
+    }
+}
+
 /// Why a key or a signature was not accepted.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
@@ -134,6 +157,29 @@ mod tests {
             b.public_key().verify(b"hello", &sig),
             Err(SignatureError::Invalid)
         );
+    }
+
+    #[test]
+    fn batch_fails_when_any_signature_is_bad() {
+        let pairs: Vec<KeyPair> = (0..5u8).map(|i| KeyPair::from_seed([i; 32])).collect();
+        let messages: Vec<Vec<u8>> = (0..5u8).map(|i| vec![i; 10 + i as usize]).collect();
+        let mut items: Vec<(PublicKey, &[u8], Signature)> = pairs
+            .iter()
+            .zip(&messages)
+            .map(|(pair, message)| (pair.public_key(), message.as_slice(), pair.sign(message)))
+            .collect();
+        assert_eq!(verify_batch(&items), Ok(()));
+        assert_eq!(verify_batch(&items[..1]), Ok(()));
+        assert_eq!(verify_batch(&[]), Ok(()));
+        // A signature by the wrong key, in the middle of the batch.
+        items[2].2 = pairs[3].sign(&messages[2]);
+        assert_eq!(verify_batch(&items), Err(SignatureError::Invalid));
+        assert_eq!(verify_batch(&items[2..3]), Err(SignatureError::Invalid));
+        assert_eq!(verify_batch(&items[3..]), Ok(()));
+        // A tampered message.
+        items[2].2 = pairs[2].sign(&messages[2]);
+        items[4].1 = b"other";
+        assert_eq!(verify_batch(&items), Err(SignatureError::Invalid));
     }
 
     #[test]

@@ -22,5 +22,5 @@
 mod keys;
 mod peer_id;
 
-pub use keys::{KeyPair, PublicKey, Signature, SignatureError};
+pub use keys::{KeyPair, PublicKey, Signature, SignatureError, verify_batch};
 pub use peer_id::{PeerId, PeerIdError};

@@ -3,7 +3,7 @@
 
 use std::sync::Arc;
 
-use weft_core::{KeyPair, PublicKey, Signature};
+use weft_core::{KeyPair, Signature};
 
 use super::value::{ValueRef, write_str, write_varint};
 use crate::Provenance;
@@ -80,9 +80,9 @@ impl Batch {
         }
     }
 
-    pub(crate) fn verify(&self, particle_id: &str, key: &PublicKey) -> bool {
-        let message = signing_message(particle_id, &self.producer, &self.entries);
-        key.verify(&message, &self.signature).is_ok()
+    /// The bytes the producer signed.
+    pub(crate) fn signing_message(&self, particle_id: &str) -> Vec<u8> {
+        signing_message(particle_id, &self.producer, &self.entries)
     }
 
     /// Calls `f` on every value the batch refers to, in encoding order.

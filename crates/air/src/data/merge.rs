@@ -70,20 +70,12 @@ impl<'d> Store<'d> {
             base,
             over: Overlay::default(),
         };
-        for batch in incoming.into_batches() {
-            if base.holds_batch(&batch) {
-                continue;
-            }
-            let key =
-                keys.public_key(&batch.producer)
-                    .ok_or_else(|| HardError::UnknownProducer {
-                        producer: batch.producer.to_string(),
-                    })?;
-            if !batch.verify(particle_id, &key) {
-                return Err(HardError::BadSignature {
-                    producer: batch.producer.to_string(),
-                });
-            }
+        let fresh: Vec<Arc<Batch>> = incoming
+            .into_batches()
+            .filter(|batch| !base.holds_batch(batch))
+            .collect();
+        verify_all(&fresh, particle_id, keys)?;
+        for batch in fresh {
             let mut batch = Arc::try_unwrap(batch).unwrap_or_else(|shared| (*shared).clone());
             batch.for_each_value_mut(|value| *value = store.intern(value.clone()));
             for (key, entry) in &batch.entries {
@@ -165,4 +157,48 @@ impl<'d> Store<'d> {
     pub(crate) fn into_overlay(self) -> Overlay {
         self.over
     }
+}
+
+/// Checks every batch's signature by its producer's key: all at once (about
+/// half the cost of one at a time), then, only if that fails, one by one to
+/// name the first bad batch, so the error is the same as without batching.
+fn verify_all(
+    batches: &[Arc<Batch>],
+    particle_id: &str,
+    keys: &dyn PeerKeys,
+) -> Result<(), HardError> {
+    let mut items = Vec::with_capacity(batches.len());
+    let mut messages = Vec::with_capacity(batches.len());
+    for batch in batches {
+        let key = keys
+            .public_key(&batch.producer)
+            .ok_or_else(|| HardError::UnknownProducer {
+                producer: batch.producer.to_string(),
+            })?;
+        items.push((key, batch.signature));
+        messages.push(batch.signing_message(particle_id));
+    }
+    let checks: Vec<_> = items
+        .iter()
+        .zip(&messages)
+        .map(|((key, signature), message)| (*key, message.as_slice(), *signature))
+        .collect();
+    if weft_core::verify_batch(&checks).is_ok() {
+        return Ok(());
+    }
+    for (batch, (key, message, signature)) in batches.iter().zip(&checks) {
+        if key.verify(message, signature).is_err() {
+            return Err(HardError::BadSignature {
+                producer: batch.producer.to_string(),
+            });
+        }
+    }
+    // Unreachable in practice: the batch check failed yet each signature
+    // passes alone. Refuse rather than accept what the batch check rejected.
+    Err(HardError::BadSignature {
+        producer: batches
+            .first()
+            .map(|batch| batch.producer.to_string())
+            .unwrap_or_default(),
+    })
 }
