@@ -15,7 +15,7 @@
 //!
 //! A run that produces entries appends exactly one [`Batch`] signed (ed25519) by
 //! the running peer over (format version, particle id, producer, entries with
-//! their values named by SHA-256). A batch is identified by (producer,
+//! their values named by BLAKE3). A batch is identified by (producer,
 //! signature).
 //!
 //! # Merge laws

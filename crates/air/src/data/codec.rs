@@ -20,7 +20,7 @@ use super::value::{
 use crate::{Error, Limits, Provenance};
 
 pub(crate) const MAGIC: &[u8; 4] = b"WFTD";
-pub(crate) const FORMAT_VERSION: u8 = 1;
+pub(crate) const FORMAT_VERSION: u8 = 2;
 
 /// Counts come from untrusted bytes: reserve at most this many items up front
 /// (an item in memory is larger than its one-byte minimum encoding).
