@@ -113,13 +113,22 @@ impl Network<'_> {
                 break;
             };
             deliveries += 1;
-            let incoming =
-                Data::from_bytes(&bytes, &self.options.limits).map_err(|error| match error {
-                    Error::Decode(message) => Error::Decode(format!(
+            let incoming = match Data::from_bytes(&bytes, &self.options.limits) {
+                Ok(incoming) => incoming,
+                // The peer refuses this particle and keeps its data, as a node would.
+                Err(Error::Rejected { code, message }) => {
+                    let state = self.peer_state(&peer);
+                    state.ret_code = code;
+                    state.error = Some(message);
+                    continue;
+                }
+                Err(Error::Decode(message)) => {
+                    return Err(Error::Decode(format!(
                         "the data delivered to peer {peer} is refused: {message}"
-                    )),
-                    other => other,
-                })?;
+                    )));
+                }
+                Err(other) => return Err(other),
+            };
             let next_peers = self.deliver(&peer, incoming)?;
             if !next_peers.is_empty() {
                 let state = self.peers.get(&peer);
@@ -145,28 +154,32 @@ impl Network<'_> {
         })
     }
 
+    /// The state of `peer`, created (and its key made known) on first use.
+    fn peer_state(&mut self, peer: &str) -> &mut PeerState {
+        let keys = &self.keys;
+        self.peers.entry(peer.to_owned()).or_insert_with(|| {
+            let state = PeerState::new(peer);
+            keys.remember(peer, state.keypair.public_key());
+            state
+        })
+    }
+
     /// Runs `peer` on one delivery until no call is pending; returns the peers its
     /// runs named next.
     fn deliver(&mut self, peer: &str, incoming: Data) -> Result<BTreeSet<String>, Error> {
-        if !self.peers.contains_key(peer) {
-            let state = PeerState::new(peer);
-            self.keys.remember(peer, state.keypair.public_key());
-            self.peers.insert(peer.to_owned(), state);
-        }
-        let Some(state) = self.peers.get_mut(peer) else {
-            return Ok(BTreeSet::new());
-        };
+        let options = self.options;
+        let state = self.peer_state(peer);
         let keypair = state.keypair.clone();
+        let prev = std::mem::take(&mut state.data);
         let params = RunParams {
             current_peer: peer,
             keypair: &keypair,
-            init_peer: &self.options.init_peer,
+            init_peer: &options.init_peer,
             particle_id: PARTICLE_ID,
             timestamp: TIMESTAMP_MS,
             ttl: TTL_MS,
-            limits: &self.options.limits,
+            limits: &options.limits,
         };
-        let prev = std::mem::take(&mut state.data);
         let mut outcome = run(
             self.script,
             prev,
@@ -263,10 +276,19 @@ mod tests {
             Err(Error::Parse(_))
         ));
         let unbound = simulate("(null) ; ok = 1\n", &SimOptions::default());
-        let message = unbound.unwrap_err().to_string();
+        match unbound {
+            Err(Error::Mock { line: 1, message }) => {
+                assert!(message.contains("no call"), "{message}");
+            }
+            other => panic!("expected a mock error on line 1, got {other:?}"),
+        }
+        let malformed = simulate(
+            "(seq\n (call \"a\" (\"s\" \"f\") []) ; ok = [\n (null))\n",
+            &SimOptions::default(),
+        );
         assert!(
-            message.contains("line 1") && message.contains("no call"),
-            "{message}"
+            matches!(malformed, Err(Error::Mock { line: 2, .. })),
+            "{malformed:?}"
         );
     }
 

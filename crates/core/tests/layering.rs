@@ -2,6 +2,9 @@
 //! `core` depends on no workspace crate; `air`, `net`, `host` and `chain` depend only
 //! on `core`; only `node`, `cli` and `testkit` compose them. A wrong arrow fails here.
 
+// Helpers here are test code too: malformed `cargo metadata` output should fail the test loudly.
+#![allow(clippy::unwrap_used)]
+
 use std::{collections::BTreeMap, path::Path, process::Command};
 
 /// For each layer crate, the workspace crates it may depend on. Crates not listed

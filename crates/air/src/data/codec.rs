@@ -115,11 +115,16 @@ fn unzigzag(n: u64) -> i64 {
 /// Decodes and checks canonical form; batches come out in encoding order.
 pub(crate) fn decode(bytes: &[u8], limits: &Limits) -> Result<Vec<Batch>, Error> {
     if bytes.len() > limits.max_data_bytes {
-        return Err(Error::Decode(format!(
-            "data is {} bytes, over the limit of {} bytes",
-            bytes.len(),
-            limits.max_data_bytes
-        )));
+        // A hard error like a bad signature: the receiving peer refuses this
+        // particle and keeps its data, rather than the caller failing as a whole.
+        let hard = crate::exec::HardError::DataTooLarge {
+            size: bytes.len(),
+            limit: limits.max_data_bytes,
+        };
+        return Err(Error::Rejected {
+            code: hard.code(),
+            message: hard.to_string(),
+        });
     }
     let mut reader = Reader {
         bytes,

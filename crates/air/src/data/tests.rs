@@ -282,7 +282,10 @@ fn decoder_rejects_non_canonical_and_oversized_input() {
         max_data_bytes: bytes.len() - 1,
         ..Limits::default()
     };
-    assert!(Data::from_bytes(&bytes, &limits).is_err());
+    assert!(matches!(
+        Data::from_bytes(&bytes, &limits),
+        Err(Error::Rejected { code: 20107, .. })
+    ));
     let mut trailing = bytes.clone();
     trailing.push(0);
     assert!(Data::from_bytes(&trailing, &Limits::default()).is_err());

@@ -16,6 +16,7 @@
 //! | 20104 | an entry of the wrong kind at a key (a canon where a call result belongs, ...) |
 //! | 20105 | a run over `Limits::max_steps` instructions |
 //! | 20106 | a call result over `Limits::max_call_result_bytes` or nested over `Limits::max_depth` |
+//! | 20107 | incoming data over `Limits::max_data_bytes` (refused before decoding) |
 
 /// A hard error: the run is rejected as a whole.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -40,6 +41,8 @@ pub(crate) enum HardError {
     },
     #[error("stream '{stream}' size goes over the allowed limit of {limit}")]
     StreamTooLong { stream: String, limit: usize },
+    #[error("data rejected: it is {size} bytes, over the limit of {limit} bytes")]
+    DataTooLarge { size: usize, limit: usize },
     #[error("the run exceeded its limit of {limit} executed instructions")]
     TooManySteps { limit: u64 },
     #[error("the result of call '{service}.{function}' is {problem}")]
@@ -65,6 +68,7 @@ impl HardError {
             Self::WrongProducer { .. } => 20103,
             Self::StreamTooLong { .. } => 20013,
             Self::TooManySteps { .. } => 20105,
+            Self::DataTooLarge { .. } => 20107,
             Self::ResultTooLarge { .. } => 20106,
             Self::WrongEntryKind { .. } => 20104,
             Self::Shadowing { .. } => 20007,

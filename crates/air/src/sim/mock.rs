@@ -104,7 +104,10 @@ pub fn mocks_by_line(source: &str) -> Result<BTreeMap<u32, Mock>, Error> {
 }
 
 pub(crate) fn annotation_error(line: u32, message: &str) -> Error {
-    Error::Decode(format!("mock annotation on line {line}: {message}"))
+    Error::Mock {
+        line,
+        message: message.to_owned(),
+    }
 }
 
 /// Each comment's text (after its `;`) with its 1-based line.
