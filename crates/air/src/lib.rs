@@ -20,5 +20,5 @@ pub use data::Data;
 pub use error::Error;
 pub use limits::Limits;
 pub use parse::{ParseError, parse, parse_syntax, parse_syntax_with_limits, parse_with_limits};
-pub use print::{instr_head, print, value_to_string};
+pub use print::{instr_head, print, print_with_comments, value_to_string};
 pub use run::{CallId, CallRequest, CallResult, Outcome, PeerKeys, Provenance, RunParams, run};

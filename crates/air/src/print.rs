@@ -13,18 +13,46 @@ use crate::{
     Script, Value, Variable,
 };
 
+mod comments;
+
+use std::collections::HashMap;
+
+pub use comments::print_with_comments;
+pub(crate) use comments::{Comment, comments};
+
 /// Pretty-prints a script; the output parses back to the same tree.
 pub fn print(script: &Script) -> String {
+    print_attached(script, &Attached::default())
+}
+
+/// Comments to print, by instruction (its index in preorder).
+#[derive(Debug, Default)]
+struct Attached<'a> {
+    /// On their own lines before the instruction.
+    leading: HashMap<usize, Vec<&'a str>>,
+    /// At the end of the instruction's first line.
+    trailing: HashMap<usize, Vec<&'a str>>,
+    /// On their own lines before a compound instruction's closing `)`.
+    closing: HashMap<usize, Vec<&'a str>>,
+    /// After the script.
+    tail: Vec<&'a str>,
+}
+
+fn print_attached(script: &Script, attached: &Attached<'_>) -> String {
     enum Work<'a> {
         Open(&'a Instr, usize),
-        Close(usize),
+        Close(usize, usize),
     }
     let mut out = String::new();
+    let mut index = 0;
     // An explicit stack: printing never recurses, however deep the tree.
     let mut stack = vec![Work::Open(&script.root, 0)];
     while let Some(work) = stack.pop() {
         match work {
             Work::Open(instr, depth) => {
+                let me = index;
+                index += 1;
+                comment_lines(&mut out, attached.leading.get(&me), depth);
                 indent(&mut out, depth);
                 out.push('(');
                 // The head's trailing space (a call without output) is AquaVM's, not ours.
@@ -32,21 +60,38 @@ pub fn print(script: &Script) -> String {
                 let mut children = instr.children();
                 let (first, second) = (children.next(), children.next());
                 if first.is_none() {
-                    out.push_str(")\n");
-                    continue;
+                    out.push(')');
+                }
+                for text in attached.trailing.get(&me).into_iter().flatten() {
+                    out.push_str(" ;");
+                    out.push_str(text);
                 }
                 out.push('\n');
-                stack.push(Work::Close(depth));
+                if first.is_none() {
+                    continue;
+                }
+                stack.push(Work::Close(me, depth));
                 let nested = second.into_iter().chain(first);
                 stack.extend(nested.map(|c| Work::Open(c, depth + 1)));
             }
-            Work::Close(depth) => {
+            Work::Close(me, depth) => {
+                comment_lines(&mut out, attached.closing.get(&me), depth + 1);
                 indent(&mut out, depth);
                 out.push_str(")\n");
             }
         }
     }
+    comment_lines(&mut out, Some(&attached.tail), 0);
     out
+}
+
+fn comment_lines(out: &mut String, texts: Option<&Vec<&str>>, depth: usize) {
+    for text in texts.into_iter().flatten() {
+        indent(out, depth);
+        out.push(';');
+        out.push_str(text);
+        out.push('\n');
+    }
 }
 
 fn indent(out: &mut String, depth: usize) {

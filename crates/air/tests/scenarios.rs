@@ -172,3 +172,68 @@ fn enough_scenarios() {
         .count();
     assert!(count >= 80, "only {count} scenarios");
 }
+
+/// `weft flow fmt` on every scenario: keeps every comment (mock annotations
+/// included), is idempotent, and the formatted script simulates the same.
+#[test]
+fn formatting_keeps_comments_and_behaviour() {
+    let comment_texts = |text: &str| -> Vec<String> {
+        text.lines()
+            .filter_map(|line| line.split_once(';').map(|(_, c)| c.trim().to_owned()))
+            .collect()
+    };
+    for path in scenarios() {
+        let source = std::fs::read_to_string(&path).expect("readable scenario");
+        let Ok(script) = weft_air::parse_syntax(&source) else {
+            continue;
+        };
+        let name = name(&path);
+        let once = weft_air::print_with_comments(&script, &source);
+        let reparsed = weft_air::parse_syntax(&once)
+            .unwrap_or_else(|e| panic!("{name}: the formatted script does not parse: {e}\n{once}"));
+        assert!(
+            reparsed.same_shape(&script),
+            "{name}: formatting changed the tree"
+        );
+        let twice = weft_air::print_with_comments(&reparsed, &once);
+        assert_eq!(once, twice, "{name}: formatting is not idempotent");
+        let kept = comment_texts(&once).join("\n");
+        for comment in weft_air_comments(&source) {
+            assert!(
+                kept.contains(&comment),
+                "{name}: lost comment {comment:?}\n{once}"
+            );
+        }
+        let (before, after) = (render(&source), render(&once));
+        if before.contains("\"error\"") && !before.contains("\"calls\"") {
+            assert!(
+                after.contains("\"error\""),
+                "{name}: the formatted script no longer fails"
+            );
+        } else {
+            assert!(
+                same_json(&before, &after),
+                "{name}: formatted script simulates differently"
+            );
+        }
+    }
+}
+
+/// The comments of a source, trimmed (a `;` outside string literals starts one).
+fn weft_air_comments(source: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    for line in source.lines() {
+        let mut in_string = false;
+        for (i, c) in line.char_indices() {
+            match c {
+                '"' => in_string = !in_string,
+                ';' if !in_string => {
+                    out.push(line[i + 1..].trim().to_owned());
+                    break;
+                }
+                _ => {}
+            }
+        }
+    }
+    out
+}

@@ -53,7 +53,7 @@ pub(crate) fn run(command: FlowCommand) -> anyhow::Result<()> {
         FlowCommand::Fmt { file } => {
             let source = read_script(&file)?;
             let script = weft_air::parse_syntax(&source).map_err(|e| script_error(&file, e))?;
-            let text = weft_air::print(&script);
+            let text = weft_air::print_with_comments(&script, &source);
             print_line(text.trim_end())
         }
         FlowCommand::Check { file } => {

@@ -93,7 +93,12 @@ fn no_answer(message: String) -> CallResult {
 /// the way the parser finds comments: a `;` outside a string literal.
 pub fn mocks_by_line(source: &str) -> Result<BTreeMap<u32, Mock>, Error> {
     let mut mocks = BTreeMap::new();
-    for (line, comment) in comments(source) {
+    for crate::print::Comment {
+        line,
+        text: comment,
+        ..
+    } in crate::print::comments(source)
+    {
         if let Some(mock) =
             parse_annotation(comment).map_err(|message| annotation_error(line, &message))?
         {
@@ -108,34 +113,6 @@ pub(crate) fn annotation_error(line: u32, message: &str) -> Error {
         line,
         message: message.to_owned(),
     }
-}
-
-/// Each comment's text (after its `;`) with its 1-based line.
-fn comments(source: &str) -> impl Iterator<Item = (u32, &str)> {
-    let bytes = source.as_bytes();
-    let mut at = 0;
-    let mut line = 1u32;
-    let mut in_string = false;
-    std::iter::from_fn(move || {
-        while at < bytes.len() {
-            let byte = bytes[at];
-            at += 1;
-            match byte {
-                b'\n' => line += 1,
-                b'"' => in_string = !in_string,
-                b';' if !in_string => {
-                    let start = at;
-                    let end = source[start..]
-                        .find('\n')
-                        .map_or(source.len(), |i| start + i);
-                    at = end;
-                    return Some((line, &source[start..end]));
-                }
-                _ => {}
-            }
-        }
-        None
-    })
 }
 
 const KEYS: [&str; 5] = ["seq_ok", "behaviour", "ok", "err", "map"];
