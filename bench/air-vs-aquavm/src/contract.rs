@@ -143,9 +143,9 @@ fn string_literal(value: &weft_air::Value) -> Option<&str> {
 
 fn push_children<'a>(instr: &'a Instr, stack: &mut Vec<&'a Instr>) {
     match &instr.kind {
-        InstrKind::Seq(a, b) | InstrKind::Par(a, b) | InstrKind::Xor(a, b) => {
-            stack.push(b);
-            stack.push(a);
+        InstrKind::Seq(pair) | InstrKind::Par(pair) | InstrKind::Xor(pair) => {
+            stack.push(&pair.1);
+            stack.push(&pair.0);
         }
         InstrKind::Match(m) => stack.push(&m.body),
         InstrKind::Fold(fold) => {

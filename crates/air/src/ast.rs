@@ -40,9 +40,10 @@ pub struct Instr {
 #[derive(Debug, Clone, PartialEq)]
 pub enum InstrKind {
     Call(Box<Call>),
-    Seq(Box<Instr>, Box<Instr>),
-    Par(Box<Instr>, Box<Instr>),
-    Xor(Box<Instr>, Box<Instr>),
+    // Both children in one allocation: a script is mostly these nodes.
+    Seq(Box<(Instr, Instr)>),
+    Par(Box<(Instr, Instr)>),
+    Xor(Box<(Instr, Instr)>),
     /// `(match L R body)` when `negated` is false, `(mismatch L R body)` when true.
     Match(Box<Match>),
     Fold(Box<Fold>),
@@ -262,8 +263,8 @@ impl Instr {
     /// The nested instructions, in source order.
     pub fn children(&self) -> impl Iterator<Item = &Instr> {
         let (first, second): (Option<&Instr>, Option<&Instr>) = match &self.kind {
-            InstrKind::Seq(a, b) | InstrKind::Par(a, b) | InstrKind::Xor(a, b) => {
-                (Some(a), Some(b))
+            InstrKind::Seq(pair) | InstrKind::Par(pair) | InstrKind::Xor(pair) => {
+                (Some(&pair.0), Some(&pair.1))
             }
             InstrKind::Match(m) => (Some(&m.body), None),
             InstrKind::Fold(fold) => (Some(&fold.body), fold.last.as_ref()),

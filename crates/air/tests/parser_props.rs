@@ -168,11 +168,11 @@ fn leaf() -> impl Strategy<Value = Instr> {
 fn instr() -> impl Strategy<Value = Instr> {
     leaf().prop_recursive(6, 48, 2, |inner| {
         let pair = (0..3u8, inner.clone(), inner.clone()).prop_map(|(which, a, b)| {
-            let (a, b) = (Box::new(a), Box::new(b));
+            let pair = Box::new((a, b));
             match which {
-                0 => InstrKind::Seq(a, b),
-                1 => InstrKind::Par(a, b),
-                _ => InstrKind::Xor(a, b),
+                0 => InstrKind::Seq(pair),
+                1 => InstrKind::Par(pair),
+                _ => InstrKind::Xor(pair),
             }
         });
         let matching = (value(), value(), any::<bool>(), inner.clone()).prop_map(
@@ -210,9 +210,9 @@ fn renumber(instr: &mut Instr, next: &mut u32) {
     instr.id = NodeId(*next);
     *next += 1;
     match &mut instr.kind {
-        InstrKind::Seq(a, b) | InstrKind::Par(a, b) | InstrKind::Xor(a, b) => {
-            renumber(a, next);
-            renumber(b, next);
+        InstrKind::Seq(pair) | InstrKind::Par(pair) | InstrKind::Xor(pair) => {
+            renumber(&mut pair.0, next);
+            renumber(&mut pair.1, next);
         }
         InstrKind::Match(m) => renumber(&mut m.body, next),
         InstrKind::Fold(fold) => {

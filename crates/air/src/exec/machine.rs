@@ -105,19 +105,19 @@ impl<'s> Exec<'s, '_> {
         stack: &mut Vec<Frame<'s>>,
     ) -> Result<Option<Status>, HardError> {
         let result: Res<()> = match &instr.kind {
-            InstrKind::Seq(first, second) => {
-                stack.push(Frame::SeqNext(second));
-                stack.push(Frame::Exec(first));
+            InstrKind::Seq(pair) => {
+                stack.push(Frame::SeqNext(&pair.1));
+                stack.push(Frame::Exec(&pair.0));
                 return Ok(None);
             }
-            InstrKind::Par(left, right) => {
-                stack.push(Frame::ParRight(right));
-                stack.push(Frame::ParBranch(left));
+            InstrKind::Par(pair) => {
+                stack.push(Frame::ParRight(&pair.1));
+                stack.push(Frame::ParBranch(&pair.0));
                 return Ok(None);
             }
-            InstrKind::Xor(first, second) => {
-                stack.push(Frame::XorCatch(second));
-                stack.push(Frame::Exec(first));
+            InstrKind::Xor(pair) => {
+                stack.push(Frame::XorCatch(&pair.1));
+                stack.push(Frame::Exec(&pair.0));
                 return Ok(None);
             }
             InstrKind::Match(m) => match self.matches(&m.left, &m.right) {

@@ -17,7 +17,7 @@ use crate::{Fold, Instr, InstrKind, Match, New, NodeId, Script, Span};
 /// finishing it moves no more than a pointer.
 pub(crate) enum Pending {
     Pair(Keyword),
-    PairSecond(Keyword, Box<Instr>),
+    PairSecond(Keyword, Instr),
     Match(Box<Match>),
     Fold(Box<Fold>),
     FoldLast(Box<Fold>),
@@ -41,13 +41,13 @@ enum Step {
 impl Pending {
     fn accept(self, child: Instr) -> Step {
         match self {
-            Self::Pair(keyword) => Step::Wait(Self::PairSecond(keyword, Box::new(child))),
+            Self::Pair(keyword) => Step::Wait(Self::PairSecond(keyword, child)),
             Self::PairSecond(keyword, first) => {
-                let second = Box::new(child);
+                let pair = Box::new((first, child));
                 Step::Done(match keyword {
-                    Keyword::Par => InstrKind::Par(first, second),
-                    Keyword::Xor => InstrKind::Xor(first, second),
-                    _ => InstrKind::Seq(first, second),
+                    Keyword::Par => InstrKind::Par(pair),
+                    Keyword::Xor => InstrKind::Xor(pair),
+                    _ => InstrKind::Seq(pair),
                 })
             }
             Self::Match(mut m) => {

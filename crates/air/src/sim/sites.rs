@@ -74,9 +74,9 @@ fn for_each_call(root: &Instr, mut visit: impl FnMut(&Instr)) {
     while let Some(instr) = stack.pop() {
         match &instr.kind {
             InstrKind::Call(_) => visit(instr),
-            InstrKind::Seq(a, b) | InstrKind::Par(a, b) | InstrKind::Xor(a, b) => {
-                stack.push(b);
-                stack.push(a);
+            InstrKind::Seq(pair) | InstrKind::Par(pair) | InstrKind::Xor(pair) => {
+                stack.push(&pair.1);
+                stack.push(&pair.0);
             }
             InstrKind::Match(m) => stack.push(&m.body),
             InstrKind::Fold(fold) => {
