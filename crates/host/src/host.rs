@@ -2,6 +2,7 @@
 
 use std::collections::HashMap;
 use std::fmt;
+use std::sync::atomic::AtomicUsize;
 use std::sync::{Arc, Mutex, PoisonError, RwLock, mpsc};
 
 use serde_json::Value as Json;
@@ -40,6 +41,8 @@ pub(crate) struct HostInner {
     cache: Option<ArtifactCache>,
     pub kv: Option<KvStore>,
     components: RwLock<HashMap<ComponentId, Arc<Loaded>>>,
+    /// Idle instances kept by all services, bounded so that they cannot take every slot.
+    pub idle_instances: AtomicUsize,
     /// Dropping it stops the epoch thread.
     _ticker: Option<Mutex<mpsc::Sender<()>>>,
 }
@@ -87,6 +90,7 @@ impl Host {
                 cache,
                 kv,
                 components: RwLock::new(HashMap::new()),
+                idle_instances: AtomicUsize::new(0),
                 _ticker: ticker,
             }),
         })

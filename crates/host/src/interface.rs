@@ -143,6 +143,20 @@ fn is_componentize_py_init(instance: &str, function: &str) -> bool {
 #[derive(Debug, Clone)]
 pub(crate) struct Export {
     pub index: ComponentExportIndex,
+    /// The first type without a JSON form in the signature, found once at load time.
+    pub unsupported: Option<&'static str>,
+}
+
+impl Export {
+    fn new(index: ComponentExportIndex, sig: &FunctionSig) -> Self {
+        let unsupported = sig
+            .params
+            .iter()
+            .map(|(_, t)| t)
+            .chain(&sig.result)
+            .find_map(WitType::unsupported);
+        Self { index, unsupported }
+    }
 }
 
 /// Walks the component's exports: top-level functions and functions inside exported instances.
@@ -161,8 +175,9 @@ pub(crate) fn discover(engine: &Engine, component: &Component) -> Result<(Interf
                 let index = component
                     .get_export_index(None, name)
                     .ok_or_else(|| lookup_failed(name))?;
-                functions.push(FunctionSig::from_func(None, name, func));
-                exports.push(Export { index });
+                let sig = FunctionSig::from_func(None, name, func);
+                exports.push(Export::new(index, &sig));
+                functions.push(sig);
             }
             ComponentItem::ComponentInstance(instance) => {
                 let parent = component
@@ -178,8 +193,9 @@ pub(crate) fn discover(engine: &Engine, component: &Component) -> Result<(Interf
                     let index = component
                         .get_export_index(Some(&parent), func_name)
                         .ok_or_else(|| lookup_failed(func_name))?;
-                    functions.push(FunctionSig::from_func(Some(name), func_name, func));
-                    exports.push(Export { index });
+                    let sig = FunctionSig::from_func(Some(name), func_name, func);
+                    exports.push(Export::new(index, &sig));
+                    functions.push(sig);
                 }
             }
             _ => {}

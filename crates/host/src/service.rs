@@ -1,5 +1,6 @@
 //! [`Service`]: a component with its capabilities, a pool of warm instances, and calls.
 
+use std::sync::atomic::Ordering;
 use std::sync::{Arc, Mutex, PoisonError};
 
 use serde_json::Value as Json;
@@ -59,6 +60,17 @@ struct ServiceInner {
     caps: Arc<ServiceCaps>,
     /// Idle instances from earlier calls that ended well.
     warm: Mutex<Vec<Warm>>,
+}
+
+impl Drop for ServiceInner {
+    fn drop(&mut self) {
+        let idle = self
+            .warm
+            .get_mut()
+            .unwrap_or_else(PoisonError::into_inner)
+            .len();
+        self.host.idle_instances.fetch_sub(idle, Ordering::AcqRel);
+    }
 }
 
 impl std::fmt::Debug for ServiceInner {
@@ -131,13 +143,7 @@ impl Service {
         let inner = &*self.inner;
         let index = inner.loaded.interface.resolve(function)?;
         let sig = &inner.loaded.interface.functions[index];
-        let unsupported = sig
-            .params
-            .iter()
-            .map(|(_, t)| t)
-            .chain(&sig.result)
-            .find_map(|t| t.unsupported());
-        if let Some(what) = unsupported {
+        if let Some(what) = inner.loaded.exports[index].unsupported {
             return Err(Error::Unsupported {
                 function: sig.name.clone(),
                 message: format!("uses a {what} type, which has no JSON form"),
@@ -177,22 +183,41 @@ impl Service {
     }
 
     fn take_warm(&self) -> Option<Warm> {
-        self.inner
+        let warm = self
+            .inner
             .warm
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
-            .pop()
+            .pop();
+        if warm.is_some() {
+            self.inner
+                .host
+                .idle_instances
+                .fetch_sub(1, Ordering::AcqRel);
+        }
+        warm
     }
 
+    /// Keeps the instance for the next call, unless this service has enough idle ones or idle
+    /// instances already hold half of the host's slots (the rest must stay free for services
+    /// that have none, since idle instances of other services are not evicted).
     fn put_warm(&self, warm: Warm) {
+        let host = &self.inner.host;
         let mut pool = self
             .inner
             .warm
             .lock()
             .unwrap_or_else(PoisonError::into_inner);
-        if pool.len() < self.inner.host.config.warm_instances_per_service {
-            pool.push(warm);
+        if pool.len() >= host.config.warm_instances_per_service {
+            return;
         }
+        let cap = (host.config.max_instances / 2) as usize;
+        let idle = host.idle_instances.fetch_add(1, Ordering::AcqRel);
+        if idle >= cap {
+            host.idle_instances.fetch_sub(1, Ordering::AcqRel);
+            return;
+        }
+        pool.push(warm);
     }
 
     fn instantiate(&self, function: &str) -> Result<Warm> {
@@ -234,7 +259,7 @@ impl Service {
         }
         let state = store.data_mut();
         state.limiter.memory_refused = false;
-        state.call = Arc::new(ctx);
+        state.call = ctx;
     }
 
     fn classify(&self, function: &str, error: &wasmtime::Error, state: &State) -> Error {

@@ -20,7 +20,7 @@ pub(crate) struct State {
     pub(crate) limiter: Limiter,
     pub(crate) caps: Arc<ServiceCaps>,
     /// The call in progress, for the `context` capability.
-    pub(crate) call: Arc<CallContext>,
+    pub(crate) call: CallContext,
 }
 
 impl State {
@@ -36,7 +36,7 @@ impl State {
             table: ResourceTable::new(),
             limiter,
             caps,
-            call: Arc::new(CallContext::default()),
+            call: CallContext::default(),
         }
     }
 }

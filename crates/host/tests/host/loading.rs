@@ -105,3 +105,44 @@ fn calls_from_many_threads() {
         }
     });
 }
+
+#[test]
+fn instance_slots_are_limited_and_idle_instances_leave_room() {
+    let dir = Dir::new();
+    let mut config = config(&dir);
+    config.max_instances = 2;
+    let host = Host::new(config).expect("host");
+    let id = host.load(&guest("greeter-rust")).expect("load");
+    // Idle instances may take at most half of the slots, so every service can still run.
+    let services: Vec<Service> = (0..4)
+        .map(|i| {
+            host.service(&id, ServiceConfig::new(format!("s{i}")))
+                .expect("service")
+        })
+        .collect();
+    for _ in 0..2 {
+        for service in &services {
+            assert_eq!(
+                call(service, "make-point", json!([0, 0])).expect("call"),
+                json!({"x": 0, "y": 0})
+            );
+        }
+    }
+    // Three calls at once need three slots: one of them is refused, cleanly.
+    let probe = super::support::probe(&host, "spinner", "127.0.0.1:9");
+    let results: Vec<_> = std::thread::scope(|s| {
+        let spinners: Vec<_> = (0..2)
+            .map(|_| s.spawn(|| call(&probe, "spin", json!([]))))
+            .collect();
+        spinners
+            .into_iter()
+            .map(|t| t.join().expect("thread"))
+            .collect()
+    });
+    assert!(
+        results
+            .iter()
+            .any(|r| matches!(r, Err(Error::Instantiate(_)))),
+        "{results:?}"
+    );
+}
