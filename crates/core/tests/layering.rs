@@ -24,22 +24,22 @@ const ROOTS: &[&str] = &["weft-node", "weft-cli", "weft-testkit"];
 
 /// The arrows in `metadata` (cargo metadata's JSON) that point the wrong way.
 fn wrong_arrows(metadata: &serde_json::Value) -> Vec<String> {
-    let packages = metadata["packages"].as_array().unwrap();
+    let packages = metadata["packages"].as_array().expect("packages");
     let workspace: Vec<&str> = packages
         .iter()
-        .map(|p| p["name"].as_str().unwrap())
+        .map(|p| p["name"].as_str().expect("package name"))
         .collect();
     let allowed = allowed();
     let mut wrong = Vec::new();
     for package in packages {
-        let name = package["name"].as_str().unwrap();
+        let name = package["name"].as_str().expect("package name");
         if !allowed.contains_key(name) && !ROOTS.contains(&name) {
             wrong.push(format!(
                 "{name} is neither a layer nor a root: add it to this test"
             ));
         }
-        for dep in package["dependencies"].as_array().unwrap() {
-            let dep_name = dep["name"].as_str().unwrap();
+        for dep in package["dependencies"].as_array().expect("dependencies") {
+            let dep_name = dep["name"].as_str().expect("dependency name");
             // Dev-dependencies may reach further (a layer's tests may use the test kit).
             if dep["kind"].as_str() == Some("dev") || !workspace.contains(&dep_name) {
                 continue;
