@@ -5,7 +5,7 @@
 //! the stable name of "this instruction in this script": the interpreter keys the
 //! results it stores by it, and the simulator finds a call's mock by its span.
 
-use std::fmt;
+use std::{fmt, sync::Arc};
 
 /// A parsed script. `root` is the whole program; `node_count` is one past the
 /// largest [`NodeId`] in it.
@@ -239,7 +239,7 @@ pub enum LensStep {
 
 /// A variable name without its sigil (`$`, `%`, `#`, `#%`): `xs` for `$xs`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct Name(pub String);
+pub struct Name(pub Arc<str>);
 
 impl Name {
     pub fn as_str(&self) -> &str {
@@ -255,7 +255,7 @@ impl fmt::Display for Name {
 
 impl From<&str> for Name {
     fn from(text: &str) -> Self {
-        Self(text.to_owned())
+        Self(Arc::from(text))
     }
 }
 

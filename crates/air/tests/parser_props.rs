@@ -20,11 +20,17 @@ fn reads_as_literal(text: &str) -> bool {
 fn name() -> impl Strategy<Value = Name> {
     "[A-Za-z0-9_-]{1,6}"
         .prop_filter("reads as a literal", |s| !reads_as_literal(s))
-        .prop_map(Name)
+        .prop_map(|s| Name::from(s.as_str()))
 }
 
 fn canon_name() -> impl Strategy<Value = Name> {
-    (name(), any::<bool>()).prop_map(|(n, dollar)| if dollar { Name(format!("${n}")) } else { n })
+    (name(), any::<bool>()).prop_map(|(n, dollar)| {
+        if dollar {
+            Name::from(format!("${n}").as_str())
+        } else {
+            n
+        }
+    })
 }
 
 fn lens() -> impl Strategy<Value = Lens> {

@@ -1,6 +1,6 @@
 //! Variable names as small integers, so that the interpreter's hot path indexes
 //! vectors instead of hashing strings. A name occurrence is found by the
-//! address of its text (each AST name owns its buffer; one hash of a word),
+//! address of its text (the parser gives each distinct name one shared buffer),
 //! and only the first time an occurrence is met by the text itself.
 
 use std::cell::RefCell;

@@ -3,7 +3,7 @@
 use super::ParseError;
 use super::operand::is_number;
 use super::scanner::Scanner;
-use crate::{Lens, LensStep, Name};
+use crate::{Lens, LensStep};
 
 impl Scanner<'_> {
     /// An optional lens: `.$` then steps, as AquaVM writes them: `.field`,
@@ -67,7 +67,7 @@ impl Scanner<'_> {
                 }
             }
         } else if !text.is_empty() && !is_number(text) {
-            LensStep::Var(Name(text.to_owned()))
+            LensStep::Var(self.name(text))
         } else {
             return Err(self.expected(start, "an index or a scalar name inside `.[ ]`"));
         };

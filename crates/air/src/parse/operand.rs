@@ -155,7 +155,7 @@ impl Scanner<'_> {
         if text.is_empty() {
             return Err(self.expected(self.pos, &format!("{what} after `{sigil}`")));
         }
-        Ok(Name(text.to_owned()))
+        Ok(self.name(text))
     }
 
     /// `#c`, `#$c`, `#c.length`, `#c.$...`, `#%c`, `#%c.$...`.
@@ -177,7 +177,7 @@ impl Scanner<'_> {
         if self.take_name_bytes().is_empty() {
             return Err(self.expected(self.pos, "a canon stream name after `#`"));
         }
-        let name = Name(self.src[name_start..self.pos].to_owned());
+        let name = self.name(&self.src[name_start..self.pos]);
         Ok(Operand::Value(match self.suffix(&name)? {
             Suffix::Length => Value::CanonLength(name),
             Suffix::Lens(lens) => Value::Canon { name, lens },
@@ -256,7 +256,7 @@ impl Scanner<'_> {
             "false" => return Ok(Operand::Value(Value::Literal(Literal::Bool(false)))),
             _ => {}
         }
-        let name = Name(text.to_owned());
+        let name = self.name(text);
         Ok(Operand::Value(match self.suffix(&name)? {
             Suffix::Length => Value::ScalarLength(name),
             Suffix::Lens(lens) => Value::Scalar { name, lens },

@@ -1,12 +1,18 @@
 //! A cursor over the script's bytes: whitespace, comments, names and the
 //! "what did we find here" text that error messages quote.
 
+use std::sync::Arc;
+
+use crate::Name;
+
 use super::ParseError;
 
 pub(crate) struct Scanner<'s> {
     pub(crate) src: &'s str,
     bytes: &'s [u8],
     pub(crate) pos: usize,
+    /// One shared buffer per distinct name: a script repeats few names many times.
+    names: crate::data::FastMap<&'s str, Arc<str>>,
 }
 
 const EIGHT_SPACES: u64 = u64::from_ne_bytes([b' '; 8]);
@@ -50,7 +56,18 @@ impl<'s> Scanner<'s> {
             src,
             bytes: src.as_bytes(),
             pos: 0,
+            names: Default::default(),
         }
+    }
+
+    /// The name `text`, sharing its buffer with earlier occurrences.
+    pub(crate) fn name(&mut self, text: &'s str) -> Name {
+        Name(
+            self.names
+                .entry(text)
+                .or_insert_with(|| Arc::from(text))
+                .clone(),
+        )
     }
 
     pub(crate) fn peek(&self) -> Option<u8> {
