@@ -13,13 +13,21 @@ use serde_json::json;
 use weft_host::{CallContext, Host, HostConfig, ServiceConfig};
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let dir = PathBuf::from(std::env::args().nth(1).ok_or("usage: bench GUESTS_DIR")?);
+    let dir = PathBuf::from(
+        std::env::args()
+            .nth(1)
+            .ok_or("usage: bench GUESTS_DIR [GUEST]")?,
+    );
+    let only = std::env::args().nth(2);
     let cache = std::env::temp_dir().join(format!("weft-host-bench-{}", std::process::id()));
     println!(
         "{:<16} {:>14} {:>16} {:>12}",
         "guest", "cached load", "fresh instance", "warm call"
     );
     for name in ["greeter-rust", "greeter-c", "greeter-python", "greeter-js"] {
+        if only.as_deref().is_some_and(|o| o != name) {
+            continue;
+        }
         let path = dir.join(format!("{name}.wasm"));
         if !path.exists() {
             println!("{name:<16} (not built)");
