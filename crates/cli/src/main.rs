@@ -1,9 +1,10 @@
 //! `weft`: the command-line tool for Weft developers and providers.
 //!
-//! Each top-level subcommand lives in its own module (`flow`, later `component`,
+//! Each top-level subcommand lives in its own module (`flow`, `component`, later
 //! `node`, `up`, ...) with its own clap `Subcommand` enum and a `run` function;
 //! this file only dispatches and turns errors into exit codes.
 
+mod component;
 mod flow;
 
 use std::process::ExitCode;
@@ -23,12 +24,16 @@ enum Command {
     /// Work with AIR flows: simulate, format and check scripts.
     #[command(subcommand)]
     Flow(flow::FlowCommand),
+    /// Try a WebAssembly component service locally: describe it, call its functions.
+    #[command(subcommand)]
+    Component(component::ComponentCommand),
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Flow(command) => flow::run(command),
+        Command::Component(command) => component::run(command),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
