@@ -14,6 +14,9 @@ step() { printf '\n==> %s\n' "$*"; }
 step "setup"
 scripts/setup.sh
 
+step "guest components (toolchains installed and builds cached by scripts/guests.sh)"
+scripts/guests.sh
+
 step "cargo fmt --check"
 cargo fmt --all -- --check
 
