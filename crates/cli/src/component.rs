@@ -1,6 +1,7 @@
 //! `weft component`: inspect and call a WebAssembly component service locally, with the same
 //! default limits as the node.
 
+use std::io::Write as _;
 use std::path::{Path, PathBuf};
 
 use anyhow::Context as _;
@@ -41,8 +42,7 @@ pub fn run(command: ComponentCommand) -> anyhow::Result<()> {
         ComponentCommand::Describe { file } => {
             let (host, id) = load(&file, HostConfig::default())?;
             let interface = host.describe(&id)?;
-            println!("{}", serde_json::to_string_pretty(&interface.to_json())?);
-            Ok(())
+            print_line(&serde_json::to_string_pretty(&interface.to_json())?)
         }
         ComponentCommand::Call {
             file,
@@ -68,10 +68,16 @@ pub fn run(command: ComponentCommand) -> anyhow::Result<()> {
                     eprintln!("[{:?}] {}", entry.level, entry.message);
                 }
             }
-            println!("{}", serde_json::to_string(&result?)?);
-            Ok(())
+            print_line(&serde_json::to_string(&result?)?)
         }
     }
+}
+
+/// Writes to stdout, failing (instead of panicking like `println!`) when it is closed.
+fn print_line(text: &str) -> anyhow::Result<()> {
+    let mut out = std::io::stdout().lock();
+    writeln!(out, "{text}")?;
+    Ok(out.flush()?)
 }
 
 fn load(file: &Path, mut config: HostConfig) -> anyhow::Result<(Host, weft_host::ComponentId)> {
@@ -93,6 +99,8 @@ fn compiled_cache_dir() -> Option<PathBuf> {
 }
 
 fn service_name(file: &Path) -> String {
-    file.file_stem()
-        .map_or_else(|| "service".to_string(), |s| s.to_string_lossy().into_owned())
+    file.file_stem().map_or_else(
+        || "service".to_string(),
+        |s| s.to_string_lossy().into_owned(),
+    )
 }

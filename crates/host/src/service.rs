@@ -62,6 +62,30 @@ struct ServiceInner {
     warm: Mutex<Vec<Warm>>,
 }
 
+/// Names the capability a component imports but was not granted, before wasmtime reports it
+/// as a missing import.
+fn check_grants(
+    engine: &wasmtime::Engine,
+    component: &wasmtime::component::Component,
+    caps: &ServiceCaps,
+) -> Result<()> {
+    for (name, _) in component.component_type().imports(engine) {
+        let denied = if name.starts_with("weft:host/kv@") && caps.kv.is_none() {
+            Some("kv")
+        } else if name.starts_with("weft:host/http@") && caps.http.is_none() {
+            Some("http (no host on its allow-list)")
+        } else {
+            None
+        };
+        if let Some(what) = denied {
+            return Err(Error::Instantiate(format!(
+                "the service imports {name} but was not granted {what}"
+            )));
+        }
+    }
+    Ok(())
+}
+
 impl Drop for ServiceInner {
     fn drop(&mut self) {
         let idle = self
@@ -107,13 +131,12 @@ impl Service {
             http: (!config.http_allow.is_empty()).then(|| http::Client::new(&config.http_allow)),
             log: Arc::new(LogBuffer::new(host.config.log_capacity)),
         });
+        check_grants(&host.engine, &loaded.component, &caps)?;
         let mut linker = Linker::new(&host.engine);
         caps::link(&mut linker, &caps)?;
-        let pre = linker.instantiate_pre(&loaded.component).map_err(|e| {
-            Error::Instantiate(format!(
-                "{e:#} (a capability import fails when the service was not granted it)"
-            ))
-        })?;
+        let pre = linker
+            .instantiate_pre(&loaded.component)
+            .map_err(|e| Error::Instantiate(format!("{e:#}")))?;
         Ok(Self {
             inner: Arc::new(ServiceInner {
                 host,

@@ -212,7 +212,15 @@ fn capabilities_not_granted_are_not_linked() {
         .service(&id, ServiceConfig::new("bare"))
         .expect_err("not granted");
     assert!(matches!(err, Error::Instantiate(_)), "{err}");
-    assert!(err.to_string().contains("weft:host/"), "{err}");
+    assert!(
+        err.to_string()
+            .contains("imports weft:host/kv@0.1.0 but was not granted kv"),
+        "{err}"
+    );
+    let err = host
+        .service(&id, ServiceConfig::new("no-http").with_kv())
+        .expect_err("http not granted");
+    assert!(err.to_string().contains("not granted http"), "{err}");
     // A service that imports nothing of ours needs nothing.
     let greeter = host.load(&guest("greeter-rust")).expect("load");
     assert!(host.service(&greeter, ServiceConfig::new("bare")).is_ok());
