@@ -54,9 +54,12 @@ pub fn run(command: ComponentCommand) -> anyhow::Result<()> {
         } => {
             let args: serde_json::Value =
                 serde_json::from_str(&args).context("the arguments are not valid JSON")?;
-            let mut config = HostConfig::default();
-            config.kv_dir = kv.clone();
-            config.max_instances = 4;
+            let config = HostConfig {
+                kv_dir: kv.clone(),
+                // One call needs one instance: reserve little address space.
+                max_instances: 4,
+                ..HostConfig::default()
+            };
             let (host, id) = load(&file, config)?;
             let mut service = ServiceConfig::new(service_name(&file));
             service.kv = kv.is_some();
