@@ -110,7 +110,11 @@ impl ArtifactCache {
             path: path.clone(),
             source,
         };
-        let tmp = path.with_extension(format!("tmp{}", std::process::id()));
+        // Unique per process and per call: threads of one process that compile the same
+        // component at once must not rename each other's file away.
+        static NEXT_TMP: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+        let n = NEXT_TMP.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let tmp = path.with_extension(format!("tmp{}-{n}", std::process::id()));
         std::fs::write(&tmp, &file).map_err(io)?;
         std::fs::rename(&tmp, &path).map_err(io)?;
         deserialize(engine, &compiled)

@@ -37,6 +37,36 @@ fn bad_input_is_rejected_cleanly() {
 }
 
 #[test]
+fn hosts_sharing_a_cache_compile_the_same_component_at_once() {
+    let dir = Dir::new();
+    let cache = dir.path().join("compiled");
+    let wasm = guest("greeter-rust");
+    let hosts: Vec<Host> = (0..8)
+        .map(|_| Host::new(HostConfig::default().with_cache_dir(&cache)).expect("host"))
+        .collect();
+    let start = std::sync::Barrier::new(hosts.len());
+    std::thread::scope(|s| {
+        let loads: Vec<_> = hosts
+            .iter()
+            .map(|host| {
+                s.spawn(|| {
+                    start.wait();
+                    host.load(&wasm)
+                })
+            })
+            .collect();
+        for load in loads {
+            load.join()
+                .expect("thread")
+                .expect("every concurrent load succeeds");
+        }
+    });
+    // Exactly the artifact is left: no temporary file survives.
+    let files: Vec<_> = std::fs::read_dir(&cache).expect("cache dir").collect();
+    assert_eq!(files.len(), 1, "{files:?}");
+}
+
+#[test]
 fn compiled_components_are_cached_on_disk() {
     let dir = Dir::new();
     let cache = dir.path().join("compiled");
