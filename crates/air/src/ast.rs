@@ -229,7 +229,7 @@ pub struct Lens {
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum LensStep {
-    /// `.field` (also written `.["field"]`? no: AIR writes only `.field`).
+    /// `.field`
     Field(String),
     /// `.[3]`
     Index(u32),
