@@ -68,29 +68,15 @@ impl CallSites {
     }
 }
 
-/// Visits every `call` instruction. Iterative, so a deep script costs heap, not stack.
+/// Visits every `call` instruction, in no particular order. Iterative, so a deep
+/// script costs heap, not stack.
 fn for_each_call(root: &Instr, mut visit: impl FnMut(&Instr)) {
     let mut stack = vec![root];
     while let Some(instr) = stack.pop() {
-        match &instr.kind {
-            InstrKind::Call(_) => visit(instr),
-            InstrKind::Seq(pair) | InstrKind::Par(pair) | InstrKind::Xor(pair) => {
-                stack.push(&pair.1);
-                stack.push(&pair.0);
-            }
-            InstrKind::Match(m) => stack.push(&m.body),
-            InstrKind::Fold(fold) => {
-                stack.extend(fold.last.as_ref());
-                stack.push(&fold.body);
-            }
-            InstrKind::New(new) => stack.push(&new.body),
-            InstrKind::Next(_)
-            | InstrKind::Ap(_)
-            | InstrKind::Canon(_)
-            | InstrKind::Fail(_)
-            | InstrKind::Null
-            | InstrKind::Never => {}
+        if let InstrKind::Call(_) = instr.kind {
+            visit(instr);
         }
+        stack.extend(instr.children());
     }
 }
 
