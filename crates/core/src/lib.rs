@@ -1,5 +1,5 @@
-//! Weft's vocabulary, shared by every other crate: peer identities, key pairs and
-//! signatures.
+//! Weft's vocabulary, shared by every other crate: peer identities, key pairs,
+//! signatures and the particle envelope with its wire format.
 //!
 //! A Weft peer is an ed25519 key pair. Its [`PeerId`] is written the way libp2p
 //! writes ed25519 peer ids (`12D3KooW…`), so ids from Fluence tooling and libp2p
@@ -20,7 +20,9 @@
 //! ```
 
 mod keys;
+mod particle;
 mod peer_id;
 
 pub use keys::{KeyPair, PublicKey, Signature, SignatureError, verify_batch};
+pub use particle::{Particle, ParticleError, ParticleLimits};
 pub use peer_id::{PeerId, PeerIdError};
