@@ -91,7 +91,7 @@ pub enum ParticleError {
     #[error("particle has {0} bytes after its data")]
     TrailingBytes(usize),
     #[error("particle signature does not verify against its init peer {0}")]
-    BadSignature(PeerId),
+    BadSignature(Box<PeerId>),
 }
 
 /// A signed request travelling through the network.
@@ -147,7 +147,7 @@ impl Particle {
         self.init_peer
             .public_key()
             .verify(&self.signed_bytes(), &self.signature)
-            .map_err(|_| ParticleError::BadSignature(self.init_peer))
+            .map_err(|_| ParticleError::BadSignature(Box::new(self.init_peer)))
     }
 
     /// The moment (ms since the Unix epoch) after which the particle is dead.
@@ -323,7 +323,7 @@ mod tests {
         p.data.push(9);
         p.verify().unwrap();
         p.script.push(' ');
-        assert_eq!(p.verify(), Err(ParticleError::BadSignature(p.init_peer)));
+        assert_eq!(p.verify(), Err(ParticleError::BadSignature(Box::new(p.init_peer))));
     }
 
     #[test]
