@@ -1,0 +1,1 @@
+//! Weft's networking layer (rust-libp2p): under construction in this commit series.

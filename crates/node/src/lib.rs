@@ -1,0 +1,1 @@
+//! The Weft node: under construction in this commit series.
