@@ -8,3 +8,10 @@ cd "$root"
 # The toolchain pinned in rust-toolchain.toml, with rustfmt and clippy.
 rustup show active-toolchain >/dev/null 2>&1 || rustup toolchain install
 rustup component list --installed | grep -q '^rustfmt' || rustup component add rustfmt clippy
+
+# Fluence's Aqua compiler (npm, Apache-2.0), which `weft run FILE.aqua` drives through
+# tools/aqua/compile.mjs. Reinstalled only when the lock file changes.
+aqua="$root/tools/aqua"
+if ! cmp -s "$aqua/package-lock.json" "$aqua/node_modules/.package-lock.json" 2>/dev/null; then
+  npm ci --prefix "$aqua" --no-audit --no-fund --loglevel=error >/dev/null
+fi
