@@ -12,6 +12,7 @@ rustup component list --installed | grep -q '^rustfmt' || rustup component add r
 # Fluence's Aqua compiler (npm, Apache-2.0), which `weft run FILE.aqua` drives through
 # tools/aqua/compile.mjs. Reinstalled only when the lock file changes.
 aqua="$root/tools/aqua"
-if ! cmp -s "$aqua/package-lock.json" "$aqua/node_modules/.package-lock.json" 2>/dev/null; then
+if ! cmp -s "$aqua/package-lock.json" "$aqua/node_modules/.weft-installed-lock" 2>/dev/null; then
   npm ci --prefix "$aqua" --no-audit --no-fund --loglevel=error >/dev/null
+  cp "$aqua/package-lock.json" "$aqua/node_modules/.weft-installed-lock"
 fi
