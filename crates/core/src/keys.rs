@@ -32,6 +32,23 @@ impl KeyPair {
         self.signing.to_bytes()
     }
 
+    /// The secret key as text, the content of Weft key files: base58 of the 32-byte seed.
+    pub fn to_secret_text(&self) -> String {
+        bs58::encode(self.seed()).into_string()
+    }
+
+    /// Reads [`KeyPair::to_secret_text`]'s form; surrounding whitespace is ignored.
+    pub fn from_secret_text(text: &str) -> Result<Self, KeyTextError> {
+        let text = text.trim();
+        // 32 bytes are at most 44 base58 characters; refuse longer text before decoding it.
+        if text.len() > 44 {
+            return Err(KeyTextError);
+        }
+        let bytes = bs58::decode(text).into_vec().map_err(|_| KeyTextError)?;
+        let seed: [u8; 32] = bytes.try_into().map_err(|_| KeyTextError)?;
+        Ok(Self::from_seed(seed))
+    }
+
     pub fn public_key(&self) -> PublicKey {
         PublicKey(self.signing.verifying_key())
     }
@@ -54,6 +71,11 @@ impl fmt::Debug for KeyPair {
             .finish_non_exhaustive()
     }
 }
+
+/// Text that is not a secret key written by [`KeyPair::to_secret_text`].
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("not a Weft secret key: expected the base58 text of a 32-byte ed25519 seed")]
+pub struct KeyTextError;
 
 /// An ed25519 public key.
 #[derive(Clone, Copy, PartialEq, Eq, Hash)]
@@ -142,6 +164,17 @@ pub enum SignatureError {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn secret_text_roundtrip_and_rejects_garbage() {
+        let keys = KeyPair::from_seed([9; 32]);
+        let text = keys.to_secret_text();
+        let back = KeyPair::from_secret_text(&format!("  {text}\n")).unwrap();
+        assert_eq!(back.peer_id(), keys.peer_id());
+        for bad in ["", "0OIl", "abc", &"1".repeat(45), &bs58::encode([1u8; 31]).into_string()] {
+            assert_eq!(KeyPair::from_secret_text(bad).unwrap_err(), KeyTextError);
+        }
+    }
 
     #[test]
     fn signature_checks_message_and_key() {

@@ -23,6 +23,6 @@ mod keys;
 mod particle;
 mod peer_id;
 
-pub use keys::{KeyPair, PublicKey, Signature, SignatureError, verify_batch};
+pub use keys::{KeyPair, KeyTextError, PublicKey, Signature, SignatureError, verify_batch};
 pub use particle::{Particle, ParticleError, ParticleLimits};
 pub use peer_id::{PeerId, PeerIdError};
