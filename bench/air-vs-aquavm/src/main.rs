@@ -9,6 +9,10 @@
 //! Three engines: `weft` (Weft's interpreter in the bench's host loop), `aquavm`
 //! (AquaVM in the same loop) and `sim` (Weft's own simulator, for reference).
 //! `--engine` picks some of them (for profiling one, e.g. under `perf record`).
+//! Weft's interpreter keeps a process-wide memo of signatures it verified; every
+//! simulation starts with it empty, so the peers of one simulated network share
+//! it as peers hosted by one process would. `--memo-per-delivery` empties it
+//! before every delivery instead, as if each peer were a process of its own.
 //!
 //! Each engine's output is checked against the other's before it is timed: the
 //! same service calls (peer, service, function, arguments) or the scenario is
@@ -55,10 +59,13 @@ struct Args {
     scripts: Vec<String>,
     /// Print each engine's calls to stderr.
     show_calls: bool,
+    /// Weft's memo of verified signatures starts empty on every delivery
+    /// instead of on every simulation.
+    memo_per_delivery: bool,
 }
 
 const USAGE: &str = "usage: air-vs-aquavm [--json] [--budget SECONDS] [--only NAME]... [--engine weft|aquavm|sim]... \
-     [--script FILE.air]... [--show-calls]";
+     [--script FILE.air]... [--show-calls] [--memo-per-delivery]";
 
 fn parse_args() -> Result<Args, String> {
     let mut args = Args {
@@ -74,6 +81,7 @@ fn parse_args() -> Result<Args, String> {
         sim: false,
         scripts: Vec::new(),
         show_calls: false,
+        memo_per_delivery: false,
     };
     let mut words = std::env::args().skip(1);
     while let Some(word) = words.next() {
@@ -100,6 +108,7 @@ fn parse_args() -> Result<Args, String> {
                 .scripts
                 .push(words.next().ok_or("--script takes a file name")?),
             "--show-calls" => args.show_calls = true,
+            "--memo-per-delivery" => args.memo_per_delivery = true,
             "--help" | "-h" => return Err(USAGE.into()),
             other => return Err(format!("unknown argument {other:?} (try --help)")),
         }
@@ -199,7 +208,8 @@ fn load_average() -> Option<f64> {
 }
 
 fn run_scenario(scenario: &scenarios::Scenario, args: &Args) -> Result<Row, String> {
-    let weft = weft::Prepared::new(&scenario.source, &scenario.limits, MAX_DELIVERIES)?;
+    let mut weft = weft::Prepared::new(&scenario.source, &scenario.limits, MAX_DELIVERIES)?;
+    weft.memo_per_delivery = args.memo_per_delivery;
     let aquavm = aquavm::Prepared::new(&scenario.source, &scenario.limits, MAX_DELIVERIES)?;
 
     // First the same work on every side, recorded and compared; then the timings.

@@ -14,7 +14,10 @@ use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
 use std::rc::Rc;
 
 use weft_air::sim::{SimOptions, SimReport, simulate};
-use weft_air::{CallResult, Data, Limits, Outcome, PeerKeys, RunParams, parse_with_limits, run};
+use weft_air::{
+    CallResult, Data, Limits, Outcome, PeerKeys, RunParams, forget_verified_signatures,
+    parse_with_limits, run,
+};
 use weft_core::{KeyPair, PeerId, PublicKey};
 
 use crate::alloc;
@@ -40,6 +43,10 @@ pub(crate) struct Prepared {
     mocks: MockTable,
     limits: Limits,
     max_deliveries: usize,
+    /// Whether each delivery starts with an empty memo of verified signatures
+    /// (as if every virtual peer were a process of its own) rather than one
+    /// memo for the whole simulated network (one process hosting every peer).
+    pub(crate) memo_per_delivery: bool,
 }
 
 impl Prepared {
@@ -64,12 +71,17 @@ impl Prepared {
             mocks: facts.mocks,
             limits: limits.clone(),
             max_deliveries,
+            memo_per_delivery: false,
         })
     }
 
     /// Runs the flow to the end and reports what it did; `record` keeps every
     /// call in the report.
     pub(crate) fn simulate(&self, record: bool) -> Result<RunReport, String> {
+        // Every simulation starts cold: the interpreter's process-wide memo of
+        // verified signatures would otherwise skip, from the second repetition
+        // on, all the verification the timings are meant to include.
+        forget_verified_signatures();
         let mut network = Network {
             prepared: self,
             mocks: self.mocks.clone(),
@@ -103,6 +115,7 @@ impl Prepared {
 
     /// Weft's own simulator on the same script, for reference.
     pub(crate) fn reference(&self) -> Result<SimReport, String> {
+        forget_verified_signatures();
         let options = SimOptions {
             limits: self.limits.clone(),
             max_deliveries: self.max_deliveries,
@@ -125,6 +138,9 @@ impl Network<'_> {
     /// runs named next.
     fn deliver(&mut self, peer: usize, bytes: &[u8]) -> Result<BTreeSet<usize>, String> {
         let prepared = self.prepared;
+        if prepared.memo_per_delivery {
+            forget_verified_signatures();
+        }
         let book = &prepared.book;
         let script = parse_with_limits(&prepared.script, &prepared.limits)
             .map_err(|error| format!("weft: {error}"))?;

@@ -25,7 +25,9 @@
 //! a key is a function of that set (a result beats a `Sent` marker; two
 //! different results at one key are rejected). A batch already held is skipped
 //! without re-verifying; any other incoming batch is verified with its
-//! producer's key. Rejection leaves the receiver unchanged.
+//! producer's key, unless this process verified that very signature over
+//! those very bytes before (a bounded process-wide memo, `verified`).
+//! Rejection leaves the receiver unchanged.
 //!
 //! # Values
 //!
@@ -45,6 +47,7 @@ mod shared;
 #[cfg(test)]
 mod tests;
 mod value;
+mod verified;
 
 use std::{collections::BTreeMap, sync::Arc};
 
@@ -53,6 +56,7 @@ pub(crate) use fast_hash::{FastMap, FastSet};
 pub(crate) use merge::{Slot, Store};
 use serde_json::Value;
 pub(crate) use value::{ValueHash, ValueRef};
+pub use verified::forget_verified_signatures;
 
 use crate::{Error, Limits, PeerKeys};
 

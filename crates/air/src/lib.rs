@@ -16,7 +16,7 @@ pub mod sim;
 mod validate;
 
 pub use ast::*;
-pub use data::Data;
+pub use data::{Data, forget_verified_signatures};
 pub use error::Error;
 pub use limits::Limits;
 pub use parse::{ParseError, parse, parse_syntax, parse_syntax_with_limits, parse_with_limits};

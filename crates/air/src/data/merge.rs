@@ -7,7 +7,10 @@ use std::sync::Arc;
 
 use serde_json::Value;
 
-use super::{Batch, Data, Entry, EntryKey, FastMap, ValueHash, ValueRef};
+use super::{
+    Batch, Data, Entry, EntryKey, FastMap, ValueHash, ValueRef,
+    verified::{self, Verdict},
+};
 use crate::{PeerKeys, exec::HardError};
 
 /// The effective entry at one key.
@@ -159,9 +162,11 @@ impl<'d> Store<'d> {
     }
 }
 
-/// Checks every batch's signature by its producer's key: all at once (about
-/// half the cost of one at a time), then, only if that fails, one by one to
-/// name the first bad batch, so the error is the same as without batching.
+/// Checks every batch's signature by its producer's key. Signatures this
+/// process verified before are skipped (see [`verified`]); the others are
+/// checked all at once (about half the cost of one at a time), then, only if
+/// that fails, one by one to name the first bad batch, so the error is the
+/// same as without batching.
 fn verify_all(
     batches: &[Arc<Batch>],
     particle_id: &str,
@@ -169,27 +174,33 @@ fn verify_all(
 ) -> Result<(), HardError> {
     let mut items = Vec::with_capacity(batches.len());
     let mut messages = Vec::with_capacity(batches.len());
+    let mut verdicts = Vec::with_capacity(batches.len());
     for batch in batches {
         let key = keys
             .public_key(&batch.producer)
             .ok_or_else(|| HardError::UnknownProducer {
                 producer: batch.producer.to_string(),
             })?;
+        let message = batch.signing_message(particle_id);
+        verdicts.push(Verdict::of(&key, &batch.signature, &message));
         items.push((key, batch.signature));
-        messages.push(batch.signing_message(particle_id));
+        messages.push(message);
     }
-    let checks: Vec<_> = items
-        .iter()
-        .zip(&messages)
-        .map(|((key, signature), message)| (*key, message.as_slice(), *signature))
+    let known = verified::known(&verdicts);
+    let unknown = |i: &usize| !known[*i];
+    let checks: Vec<_> = (0..batches.len())
+        .filter(unknown)
+        .map(|i| (items[i].0, messages[i].as_slice(), items[i].1))
         .collect();
     if weft_core::verify_batch(&checks).is_ok() {
+        verified::remember((0..batches.len()).filter(unknown).map(|i| verdicts[i]));
         return Ok(());
     }
-    for (batch, (key, message, signature)) in batches.iter().zip(&checks) {
+    for i in (0..batches.len()).filter(unknown) {
+        let ((key, signature), message) = (&items[i], &messages[i]);
         if key.verify(message, signature).is_err() {
             return Err(HardError::BadSignature {
-                producer: batch.producer.to_string(),
+                producer: batches[i].producer.to_string(),
             });
         }
     }

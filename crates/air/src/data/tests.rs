@@ -166,6 +166,9 @@ proptest! {
         flip in 1u8..=255,
     ) {
         let original = data(vec![batch(producer, &keys)]);
+        // The genuine batch verified once: the process's memo of verified
+        // signatures must not let a forged variant through.
+        prop_assert!(Data::default().merge(original.clone(), PARTICLE, &Keys).is_ok());
         let mut bytes = original.to_bytes();
         let at = at.index(bytes.len());
         bytes[at] ^= flip;
