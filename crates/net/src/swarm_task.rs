@@ -1,0 +1,439 @@
+//! The task that owns the Swarm: commands in, Swarm events, periodic cleanup.
+
+mod delivery;
+mod inbound;
+
+use std::{collections::HashMap, num::NonZeroUsize, sync::Arc, time::Duration};
+
+use futures::StreamExt;
+use libp2p::{
+    Multiaddr, Swarm,
+    core::ConnectedPoint,
+    identify, kad,
+    multiaddr::Protocol,
+    swarm::{ConnectionId, SwarmEvent, dial_opts::DialOpts},
+};
+use tokio::sync::{mpsc, oneshot, watch};
+use weft_core::PeerId;
+
+use crate::{
+    Inbound, NetConfig, NetError,
+    address_book::AddressBook,
+    behaviour::{self, Behaviour, BehaviourEvent, KAD_PROTOCOL},
+    identity,
+    stats::Stats,
+};
+
+/// How often abandoned requests (their caller timed out) are dropped.
+const SWEEP_PERIOD: Duration = Duration::from_secs(1);
+/// How long `spawn` waits for the listeners to bind.
+const LISTEN_TIMEOUT: Duration = Duration::from_secs(10);
+/// Listen addresses taken from one identify message: a peer cannot fill our tables.
+const MAX_IDENTIFY_ADDRS: usize = 8;
+
+pub(crate) type Reply<T> = oneshot::Sender<T>;
+type NeighborhoodReply = Reply<Result<Vec<PeerId>, NetError>>;
+
+pub(crate) enum Command {
+    ListenAddrs(Reply<Vec<Multiaddr>>),
+    Dial {
+        addr: Multiaddr,
+        reply: Reply<Result<PeerId, NetError>>,
+    },
+    Send {
+        to: PeerId,
+        frame: Vec<u8>,
+        reply: Reply<Result<(), NetError>>,
+    },
+    IsConnected {
+        peer: PeerId,
+        reply: Reply<bool>,
+    },
+    ConnectedPeers(Reply<Vec<PeerId>>),
+    Neighborhood {
+        key: Vec<u8>,
+        count: usize,
+        reply: Reply<Result<Vec<PeerId>, NetError>>,
+    },
+    AddAddress {
+        peer: PeerId,
+        addr: Multiaddr,
+        reply: Reply<()>,
+    },
+    AddressesOf {
+        peer: PeerId,
+        reply: Reply<Vec<Multiaddr>>,
+    },
+    Disconnect {
+        peer: PeerId,
+        reply: Reply<()>,
+    },
+    Block {
+        peer: PeerId,
+        reply: Reply<()>,
+    },
+    Unblock {
+        peer: PeerId,
+        reply: Reply<()>,
+    },
+}
+
+pub(crate) struct SwarmTask {
+    swarm: Swarm<Behaviour>,
+    local: PeerId,
+    commands: mpsc::Receiver<Command>,
+    stop: watch::Receiver<bool>,
+    inbox: mpsc::Sender<Inbound>,
+    stats: Arc<Stats>,
+    book: AddressBook,
+    deliveries: delivery::Deliveries,
+    /// `Network::dial` calls waiting for their connection.
+    dials: HashMap<ConnectionId, Reply<Result<PeerId, NetError>>>,
+    neighborhoods: HashMap<kad::QueryId, (usize, NeighborhoodReply)>,
+}
+
+/// What woke the task; lives for one loop turn on the stack, so its size is moot.
+#[allow(clippy::large_enum_variant)]
+enum Step {
+    Command(Option<Command>),
+    Event(SwarmEvent<BehaviourEvent>),
+    Sweep,
+}
+
+impl SwarmTask {
+    /// Builds the Swarm, binds the listeners and dials the bootstrap peers.
+    pub(crate) async fn start(
+        config: &NetConfig,
+        commands: mpsc::Receiver<Command>,
+        stop: watch::Receiver<bool>,
+        inbox: mpsc::Sender<Inbound>,
+        stats: Arc<Stats>,
+    ) -> Result<Self, NetError> {
+        let mut swarm = behaviour::build_swarm(config)?;
+        bind_listeners(&mut swarm, &config.listen).await?;
+        let mut task = Self {
+            swarm,
+            local: config.keypair.peer_id(),
+            commands,
+            stop,
+            inbox,
+            stats,
+            book: AddressBook::default(),
+            deliveries: delivery::Deliveries::default(),
+            dials: HashMap::new(),
+            neighborhoods: HashMap::new(),
+        };
+        task.bootstrap(&config.bootstrap);
+        Ok(task)
+    }
+
+    fn bootstrap(&mut self, addrs: &[Multiaddr]) {
+        for addr in addrs {
+            match addr.iter().last() {
+                Some(Protocol::P2p(peer)) => {
+                    self.book.add(peer, addr.clone());
+                    self.swarm
+                        .behaviour_mut()
+                        .kad
+                        .add_address(&peer, addr.clone());
+                }
+                _ => {
+                    tracing::warn!(%addr, "bootstrap address has no /p2p/<peer id>; dialing it anyway")
+                }
+            }
+            if let Err(error) = self.swarm.dial(addr.clone()) {
+                tracing::warn!(%addr, "cannot dial bootstrap peer: {error}");
+            }
+        }
+        // Fills the routing table from the bootstrap peers' tables. With no known
+        // peer there is nothing to ask, which is fine for the first node.
+        let _ = self.swarm.behaviour_mut().kad.bootstrap();
+    }
+
+    pub(crate) async fn run(mut self) {
+        let mut sweep = tokio::time::interval(SWEEP_PERIOD);
+        sweep.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            // Stopping comes first; commands and Swarm events are then served fairly,
+            // so neither a flood of commands nor of events starves the other.
+            let step = tokio::select! {
+                biased;
+                _ = self.stop.wait_for(|stop| *stop) => break,
+                step = next_step(&mut self.commands, &mut self.swarm, &mut sweep) => step,
+            };
+            match step {
+                Step::Command(Some(command)) => self.on_command(command),
+                // Every handle is gone: nobody can use the network any more.
+                Step::Command(None) => break,
+                Step::Event(event) => self.on_swarm_event(event),
+                Step::Sweep => self.sweep(),
+            }
+        }
+        tracing::debug!(peer = %self.local, "network task stopped");
+    }
+
+    fn on_command(&mut self, command: Command) {
+        match command {
+            Command::ListenAddrs(reply) => {
+                let _ = reply.send(self.swarm.listeners().cloned().collect());
+            }
+            Command::Dial { addr, reply } => self.dial(addr, reply),
+            Command::Send { to, frame, reply } => self.on_send(to, frame, reply),
+            Command::IsConnected { peer, reply } => {
+                let _ = reply.send(self.swarm.is_connected(&identity::to_libp2p(&peer)));
+            }
+            Command::ConnectedPeers(reply) => {
+                let peers = self.swarm.connected_peers();
+                let _ = reply.send(peers.filter_map(|p| identity::to_weft(p).ok()).collect());
+            }
+            Command::Neighborhood { key, count, reply } => match NonZeroUsize::new(count) {
+                None => {
+                    let _ = reply.send(Ok(Vec::new()));
+                }
+                Some(count) => {
+                    let query = self
+                        .swarm
+                        .behaviour_mut()
+                        .kad
+                        .get_n_closest_peers(key, count);
+                    self.neighborhoods.insert(query, (count.get(), reply));
+                }
+            },
+            Command::AddAddress { peer, addr, reply } => {
+                let peer = identity::to_libp2p(&peer);
+                self.book.add(peer, addr.clone());
+                self.swarm.behaviour_mut().kad.add_address(&peer, addr);
+                let _ = reply.send(());
+            }
+            Command::AddressesOf { peer, reply } => {
+                let _ = reply.send(self.addresses_of(identity::to_libp2p(&peer)));
+            }
+            Command::Disconnect { peer, reply } => {
+                // Err only means there was no connection.
+                let _ = self.swarm.disconnect_peer_id(identity::to_libp2p(&peer));
+                let _ = reply.send(());
+            }
+            Command::Block { peer, reply } => {
+                self.swarm
+                    .behaviour_mut()
+                    .blocked
+                    .block_peer(identity::to_libp2p(&peer));
+                self.fail_waiting(
+                    identity::to_libp2p(&peer),
+                    NetError::Blocked(Box::new(peer)),
+                );
+                let _ = reply.send(());
+            }
+            Command::Unblock { peer, reply } => {
+                self.swarm
+                    .behaviour_mut()
+                    .blocked
+                    .unblock_peer(identity::to_libp2p(&peer));
+                let _ = reply.send(());
+            }
+        }
+    }
+
+    fn dial(&mut self, addr: Multiaddr, reply: Reply<Result<PeerId, NetError>>) {
+        if let Some(Protocol::P2p(peer)) = addr.iter().last()
+            && self.swarm.is_connected(&peer)
+        {
+            let _ = reply.send(identity::to_weft(&peer));
+            return;
+        }
+        let opts = DialOpts::from(addr.clone());
+        let connection = opts.connection_id();
+        match self.swarm.dial(opts) {
+            Ok(()) => {
+                self.dials.insert(connection, reply);
+            }
+            Err(error) => {
+                let _ = reply.send(Err(NetError::Dial {
+                    target: addr.to_string(),
+                    reason: error.to_string(),
+                }));
+            }
+        }
+    }
+
+    fn addresses_of(&mut self, peer: libp2p::PeerId) -> Vec<Multiaddr> {
+        let mut addrs = self.book.get(&peer);
+        if let Some(bucket) = self.swarm.behaviour_mut().kad.kbucket(peer) {
+            for entry in bucket.iter() {
+                if *entry.node.key.preimage() == peer {
+                    addrs.extend(entry.node.value.iter().cloned());
+                }
+            }
+        }
+        let mut seen = std::collections::HashSet::new();
+        addrs.retain(|addr| seen.insert(addr.clone()));
+        addrs
+    }
+
+    fn on_swarm_event(&mut self, event: SwarmEvent<BehaviourEvent>) {
+        match event {
+            SwarmEvent::Behaviour(event) => self.on_behaviour_event(event),
+            SwarmEvent::ConnectionEstablished {
+                peer_id,
+                connection_id,
+                endpoint,
+                ..
+            } => {
+                Stats::bump(&self.stats.connections);
+                if let ConnectedPoint::Dialer { address, .. } = &endpoint {
+                    self.book.add(peer_id, address.clone());
+                }
+                if let Some(reply) = self.dials.remove(&connection_id) {
+                    let _ = reply.send(identity::to_weft(&peer_id));
+                }
+                self.on_connected(peer_id);
+            }
+            SwarmEvent::ConnectionClosed { .. } => {
+                self.stats
+                    .connections
+                    .fetch_sub(1, std::sync::atomic::Ordering::Relaxed);
+            }
+            SwarmEvent::OutgoingConnectionError {
+                connection_id,
+                peer_id,
+                error,
+            } => {
+                if let Some(reply) = self.dials.remove(&connection_id) {
+                    let target = peer_id.map_or_else(|| "an address".to_owned(), |p| p.to_string());
+                    let _ = reply.send(Err(NetError::Dial {
+                        target,
+                        reason: error.to_string(),
+                    }));
+                }
+                if let Some(peer) = peer_id {
+                    self.on_dial_failed(peer, &error.to_string());
+                }
+            }
+            SwarmEvent::IncomingConnectionError {
+                error,
+                send_back_addr,
+                ..
+            } => {
+                tracing::debug!(%send_back_addr, "incoming connection failed: {error}");
+            }
+            SwarmEvent::NewListenAddr { address, .. } => {
+                tracing::info!(peer = %self.local, %address, "listening");
+            }
+            _ => {}
+        }
+    }
+
+    fn on_behaviour_event(&mut self, event: BehaviourEvent) {
+        match event {
+            BehaviourEvent::Particles(event) => self.on_particle_event(event),
+            BehaviourEvent::Kad(kad::Event::OutboundQueryProgressed {
+                id,
+                result: kad::QueryResult::GetClosestPeers(result),
+                ..
+            }) => {
+                let peers = match result {
+                    Ok(ok) => ok.peers,
+                    Err(kad::GetClosestPeersError::Timeout { peers, .. }) => peers,
+                };
+                if let Some((count, reply)) = self.neighborhoods.remove(&id) {
+                    let ids = peers
+                        .iter()
+                        .filter_map(|p| identity::to_weft(&p.peer_id).ok());
+                    let _ = reply.send(Ok(ids.take(count).collect()));
+                } else {
+                    self.on_lookup_done(id, peers);
+                }
+            }
+            BehaviourEvent::Identify(identify::Event::Received { peer_id, info, .. }) => {
+                let is_dht_server = info.protocols.contains(&KAD_PROTOCOL);
+                for addr in info.listen_addrs.into_iter().take(MAX_IDENTIFY_ADDRS) {
+                    self.book.add(peer_id, addr.clone());
+                    if is_dht_server {
+                        self.swarm.behaviour_mut().kad.add_address(&peer_id, addr);
+                    }
+                }
+            }
+            BehaviourEvent::Guard(never)
+            | BehaviourEvent::Blocked(never)
+            | BehaviourEvent::Limits(never) => match never {},
+            BehaviourEvent::Kad(_) | BehaviourEvent::Identify(_) | BehaviourEvent::Ping(_) => {}
+        }
+    }
+
+    /// Forgets requests whose callers gave up (their send timeout passed).
+    fn sweep(&mut self) {
+        self.dials.retain(|_, reply| !reply.is_closed());
+        self.neighborhoods
+            .retain(|_, (_, reply)| !reply.is_closed());
+        self.deliveries.sweep();
+    }
+}
+
+async fn next_step(
+    commands: &mut mpsc::Receiver<Command>,
+    swarm: &mut Swarm<Behaviour>,
+    sweep: &mut tokio::time::Interval,
+) -> Step {
+    tokio::select! {
+        command = commands.recv() => Step::Command(command),
+        event = swarm.select_next_some() => Step::Event(event),
+        _ = sweep.tick() => Step::Sweep,
+    }
+}
+
+/// Listens on every address and waits until each listener has bound, so the
+/// caller can read the actual ports.
+async fn bind_listeners(swarm: &mut Swarm<Behaviour>, addrs: &[Multiaddr]) -> Result<(), NetError> {
+    let mut pending = HashMap::new();
+    for addr in addrs {
+        let id = swarm
+            .listen_on(addr.clone())
+            .map_err(|error| NetError::Listen {
+                addr: addr.clone(),
+                reason: error.to_string(),
+            })?;
+        pending.insert(id, addr.clone());
+    }
+    let bound = async {
+        while !pending.is_empty() {
+            match swarm.select_next_some().await {
+                SwarmEvent::NewListenAddr {
+                    listener_id,
+                    address,
+                } => {
+                    tracing::info!(%address, "listening");
+                    pending.remove(&listener_id);
+                }
+                SwarmEvent::ListenerClosed {
+                    listener_id,
+                    reason,
+                    ..
+                } => {
+                    if let Some(addr) = pending.remove(&listener_id) {
+                        let reason = match reason {
+                            Ok(()) => "the listener closed".to_owned(),
+                            Err(error) => error.to_string(),
+                        };
+                        return Err(NetError::Listen { addr, reason });
+                    }
+                }
+                SwarmEvent::ListenerError { listener_id, error } => {
+                    if let Some(addr) = pending.remove(&listener_id) {
+                        return Err(NetError::Listen {
+                            addr,
+                            reason: error.to_string(),
+                        });
+                    }
+                }
+                _ => {}
+            }
+        }
+        Ok(())
+    };
+    match tokio::time::timeout(LISTEN_TIMEOUT, bound).await {
+        Ok(result) => result,
+        Err(_) => Err(NetError::Transport(format!(
+            "listeners did not bind within {LISTEN_TIMEOUT:?}"
+        ))),
+    }
+}
