@@ -63,6 +63,7 @@ mod stream;
 mod val;
 
 use std::{
+    cell::RefCell,
     collections::{BTreeMap, BTreeSet},
     rc::Rc,
     sync::Arc,
@@ -167,6 +168,8 @@ pub(crate) struct Exec<'s, 'd> {
     /// The provenance of each call instruction's result, reused across
     /// iterations while its peer, service and function stay the same.
     sites: Vec<Option<Rc<CallSite>>>,
+    /// String literals as JSON values (see `resolve::string_literal`).
+    literals: RefCell<FastMap<&'s str, Arc<Value>>>,
 }
 
 /// Runs `script` to completion (or waiting) against `store`.
@@ -192,6 +195,7 @@ pub(crate) fn execute<'s, 'd>(
         folds: Vec::new(),
         last_raised: None,
         sites: vec![None; script.node_count as usize],
+        literals: RefCell::default(),
     };
     let mut status;
     let mut passes = 0;

@@ -30,17 +30,28 @@ impl Step<'_> {
 }
 
 impl<'s> Exec<'s, '_> {
+    /// The JSON string `text`, one shared allocation per distinct text in a
+    /// run: scripts repeat the same few literals (and `%init_peer_id%`) a lot.
+    fn string_literal(&self, text: &'s str) -> Arc<Value> {
+        self.literals
+            .borrow_mut()
+            .entry(text)
+            .or_insert_with(|| Arc::new(Value::String(text.to_owned())))
+            .clone()
+    }
+
     pub(crate) fn resolve(&self, value: &'s ast::Value) -> Res<Val> {
         match value {
-            ast::Value::Literal(literal) => Ok(Val::literal(match literal {
-                Literal::String(text) => Value::String(text.clone()),
-                Literal::Number(n) => Value::Number(n.clone()),
-                Literal::Bool(b) => Value::Bool(*b),
-                Literal::EmptyArray => Value::Array(Vec::new()),
-            })),
-            ast::Value::InitPeerId => Ok(Val::literal(Value::String(
-                self.params.init_peer.to_owned(),
-            ))),
+            ast::Value::Literal(literal) => Ok(match literal {
+                Literal::String(text) => Val::new(self.string_literal(text), Prov::Literal),
+                Literal::Number(n) => Val::literal(Value::Number(n.clone())),
+                Literal::Bool(b) => Val::literal(Value::Bool(*b)),
+                Literal::EmptyArray => Val::literal(Value::Array(Vec::new())),
+            }),
+            ast::Value::InitPeerId => Ok(Val::new(
+                self.string_literal(self.params.init_peer),
+                Prov::Literal,
+            )),
             ast::Value::Timestamp => Ok(Val::literal(self.params.timestamp.into())),
             ast::Value::Ttl => Ok(Val::literal(self.params.ttl.into())),
             ast::Value::Error(lens) => {
