@@ -1,5 +1,7 @@
 //! The composed libp2p behaviour and the Swarm built around it.
 
+use std::sync::Arc;
+
 use libp2p::{
     StreamProtocol, Swarm, SwarmBuilder, allow_block_list,
     connection_limits::{self, ConnectionLimits},
@@ -15,6 +17,7 @@ use crate::{
     codec::{self, ParticleCodec},
     guard::Ed25519Only,
     identity,
+    stats::Stats,
 };
 
 pub(crate) const KAD_PROTOCOL: StreamProtocol = StreamProtocol::new("/weft/kad/1.0.0");
@@ -37,7 +40,7 @@ pub(crate) struct Behaviour {
 }
 
 impl Behaviour {
-    fn new(key: &libp2p::identity::Keypair, config: &NetConfig) -> Self {
+    fn new(key: &libp2p::identity::Keypair, config: &NetConfig, stats: Arc<Stats>) -> Self {
         let local = key.public().to_peer_id();
         let limits = ConnectionLimits::default()
             .with_max_established(Some(config.max_connections.max(1)))
@@ -57,7 +60,7 @@ impl Behaviour {
         }));
 
         let particles = request_response::Behaviour::with_codec(
-            ParticleCodec::new(config.particle_limits.clone()),
+            ParticleCodec::new(config.particle_limits.clone(), stats),
             [(codec::PROTOCOL, ProtocolSupport::Full)],
             request_response::Config::default()
                 .with_request_timeout(config.send_timeout)
@@ -80,7 +83,10 @@ impl Behaviour {
 }
 
 /// TCP (Noise, Yamux), QUIC and the in-process memory transport, all in one Swarm.
-pub(crate) fn build_swarm(config: &NetConfig) -> Result<Swarm<Behaviour>, NetError> {
+pub(crate) fn build_swarm(
+    config: &NetConfig,
+    stats: Arc<Stats>,
+) -> Result<Swarm<Behaviour>, NetError> {
     let key = identity::to_libp2p_keypair(&config.keypair)?;
     let transport_error = |error: &dyn std::fmt::Display| NetError::Transport(error.to_string());
     let swarm = SwarmBuilder::with_existing_identity(key)
@@ -101,7 +107,7 @@ pub(crate) fn build_swarm(config: &NetConfig) -> Result<Swarm<Behaviour>, NetErr
             )
         })
         .map_err(|e| transport_error(&e))?
-        .with_behaviour(|key| Behaviour::new(key, config))
+        .with_behaviour(|key| Behaviour::new(key, config, stats))
         .map_err(|e| transport_error(&e))?
         .with_swarm_config(|swarm| swarm.with_idle_connection_timeout(config.idle_timeout))
         .build();

@@ -10,13 +10,16 @@
 //! read, and the frame is read as it arrives rather than into a buffer of the
 //! claimed size, so a peer that lies about the length costs at most what it sends.
 //! Inbound frames are decoded here, on the connection's task, not on the task
-//! that owns the Swarm.
+//! that owns the Swarm. Oversized frames are counted here too: libp2p reports a
+//! failed `read_request` to nobody.
 
-use std::{fmt, io};
+use std::{fmt, io, sync::Arc};
 
 use futures::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use libp2p::StreamProtocol;
 use weft_core::{Particle, ParticleError, ParticleLimits};
+
+use crate::stats::Stats;
 
 pub(crate) const PROTOCOL: StreamProtocol = StreamProtocol::new("/weft/particle/1.0.0");
 const MAX_VARINT_BYTES: usize = 10;
@@ -84,8 +87,7 @@ impl Ack {
     }
 }
 
-/// An inbound frame whose announced length is over the limit; carried inside the
-/// `io::Error` so the Swarm task can count it apart from ordinary stream failures.
+/// An inbound frame whose announced length is over the limit.
 #[derive(Debug, thiserror::Error)]
 #[error("particle frame of {len} bytes is over the limit of {limit}")]
 pub(crate) struct FrameTooLarge {
@@ -97,12 +99,17 @@ pub(crate) struct FrameTooLarge {
 pub(crate) struct ParticleCodec {
     limits: ParticleLimits,
     max_frame: usize,
+    stats: Arc<Stats>,
 }
 
 impl ParticleCodec {
-    pub(crate) fn new(limits: ParticleLimits) -> Self {
+    pub(crate) fn new(limits: ParticleLimits, stats: Arc<Stats>) -> Self {
         let max_frame = limits.max_encoded_bytes();
-        Self { limits, max_frame }
+        Self {
+            limits,
+            max_frame,
+            stats,
+        }
     }
 }
 
@@ -117,13 +124,13 @@ impl libp2p::request_response::Codec for ParticleCodec {
     {
         let len = read_varint(io).await?;
         if len > self.max_frame as u64 {
-            return Err(io::Error::new(
-                io::ErrorKind::InvalidData,
-                FrameTooLarge {
-                    len,
-                    limit: self.max_frame,
-                },
-            ));
+            let error = FrameTooLarge {
+                len,
+                limit: self.max_frame,
+            };
+            Stats::bump(&self.stats.frames_rejected);
+            tracing::warn!("refusing an inbound particle frame: {error}");
+            return Err(io::Error::new(io::ErrorKind::InvalidData, error));
         }
         let mut bytes = Vec::new();
         io.take(len).read_to_end(&mut bytes).await?;
@@ -233,14 +240,18 @@ mod tests {
 
     fn write(frame: Frame) -> Vec<u8> {
         let mut out = Cursor::new(Vec::new());
-        block_on(ParticleCodec::new(small_limits()).write_request(&PROTOCOL, &mut out, frame))
-            .unwrap();
+        block_on(
+            ParticleCodec::new(small_limits(), Arc::default())
+                .write_request(&PROTOCOL, &mut out, frame),
+        )
+        .unwrap();
         out.into_inner()
     }
 
     fn read(bytes: Vec<u8>) -> io::Result<Frame> {
         block_on(
-            ParticleCodec::new(small_limits()).read_request(&PROTOCOL, &mut Cursor::new(bytes)),
+            ParticleCodec::new(small_limits(), Arc::default())
+                .read_request(&PROTOCOL, &mut Cursor::new(bytes)),
         )
     }
 

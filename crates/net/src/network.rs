@@ -72,7 +72,8 @@ impl Network {
     }
 
     /// Connects to `addr` (which may end in `/p2p/<peer id>`) and returns the peer
-    /// that answered.
+    /// that answered, once it has identified itself: from then on it is in this
+    /// peer's Kademlia routing table (if it is a node).
     pub async fn dial(&self, addr: Multiaddr) -> Result<PeerId, NetError> {
         let send_timeout = self.send_timeout;
         let target = addr.to_string();
@@ -160,7 +161,8 @@ impl Network {
     }
 
     /// Cuts every connection with `peer` and refuses new ones, both ways, until
-    /// [`Network::unblock`]: fault injection for tests.
+    /// [`Network::unblock`]: fault injection for tests. Returns once the last
+    /// connection has closed; sends to the peer fail with [`NetError::Blocked`].
     pub async fn block(&self, peer: PeerId) -> Result<(), NetError> {
         self.ask(|reply| Command::Block { peer, reply }).await
     }

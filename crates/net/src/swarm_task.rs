@@ -33,6 +33,7 @@ const MAX_IDENTIFY_ADDRS: usize = 8;
 
 pub(crate) type Reply<T> = oneshot::Sender<T>;
 type NeighborhoodReply = Reply<Result<Vec<PeerId>, NetError>>;
+type DialReply = Reply<Result<PeerId, NetError>>;
 
 pub(crate) enum Command {
     ListenAddrs(Reply<Vec<Multiaddr>>),
@@ -87,8 +88,13 @@ pub(crate) struct SwarmTask {
     stats: Arc<Stats>,
     book: AddressBook,
     deliveries: delivery::Deliveries,
-    /// `Network::dial` calls waiting for their connection.
-    dials: HashMap<ConnectionId, Reply<Result<PeerId, NetError>>>,
+    /// `Network::dial` calls waiting for their connection...
+    dials: HashMap<ConnectionId, DialReply>,
+    /// ...and then for the remote's identify on it, after which the remote is in
+    /// the routing table: a dial that returned is ready for lookups through it.
+    identifying: HashMap<ConnectionId, (libp2p::PeerId, DialReply)>,
+    /// `Network::block` calls waiting for the last connection with the peer to close.
+    blocking: HashMap<libp2p::PeerId, Vec<Reply<()>>>,
     neighborhoods: HashMap<kad::QueryId, (usize, NeighborhoodReply)>,
 }
 
@@ -109,7 +115,7 @@ impl SwarmTask {
         inbox: mpsc::Sender<Inbound>,
         stats: Arc<Stats>,
     ) -> Result<Self, NetError> {
-        let mut swarm = behaviour::build_swarm(config)?;
+        let mut swarm = behaviour::build_swarm(config, stats.clone())?;
         bind_listeners(&mut swarm, &config.listen).await?;
         let mut task = Self {
             swarm,
@@ -121,6 +127,8 @@ impl SwarmTask {
             book: AddressBook::default(),
             deliveries: delivery::Deliveries::default(),
             dials: HashMap::new(),
+            identifying: HashMap::new(),
+            blocking: HashMap::new(),
             neighborhoods: HashMap::new(),
         };
         task.bootstrap(&config.bootstrap);
@@ -214,15 +222,15 @@ impl SwarmTask {
                 let _ = reply.send(());
             }
             Command::Block { peer, reply } => {
-                self.swarm
-                    .behaviour_mut()
-                    .blocked
-                    .block_peer(identity::to_libp2p(&peer));
-                self.fail_waiting(
-                    identity::to_libp2p(&peer),
-                    NetError::Blocked(Box::new(peer)),
-                );
-                let _ = reply.send(());
+                let id = identity::to_libp2p(&peer);
+                // Closes the connections with the peer and refuses new ones.
+                self.swarm.behaviour_mut().blocked.block_peer(id);
+                self.fail_waiting(id, NetError::Blocked(Box::new(peer)));
+                if self.swarm.is_connected(&id) {
+                    self.blocking.entry(id).or_default().push(reply);
+                } else {
+                    let _ = reply.send(());
+                }
             }
             Command::Unblock { peer, reply } => {
                 self.swarm
@@ -234,7 +242,7 @@ impl SwarmTask {
         }
     }
 
-    fn dial(&mut self, addr: Multiaddr, reply: Reply<Result<PeerId, NetError>>) {
+    fn dial(&mut self, addr: Multiaddr, reply: DialReply) {
         if let Some(Protocol::P2p(peer)) = addr.iter().last()
             && self.swarm.is_connected(&peer)
         {
@@ -284,14 +292,32 @@ impl SwarmTask {
                     self.book.add(peer_id, address.clone());
                 }
                 if let Some(reply) = self.dials.remove(&connection_id) {
-                    let _ = reply.send(identity::to_weft(&peer_id));
+                    self.identifying.insert(connection_id, (peer_id, reply));
                 }
                 self.on_connected(peer_id);
             }
-            SwarmEvent::ConnectionClosed { .. } => {
+            SwarmEvent::ConnectionClosed {
+                peer_id,
+                connection_id,
+                num_established,
+                cause,
+                ..
+            } => {
                 self.stats
                     .connections
                     .fetch_sub(1, std::sync::atomic::Ordering::Relaxed);
+                if let Some((_, reply)) = self.identifying.remove(&connection_id) {
+                    let reason = cause.map_or_else(|| "closed".to_owned(), |e| e.to_string());
+                    let _ = reply.send(Err(NetError::Dial {
+                        target: peer_id.to_string(),
+                        reason: format!("the connection closed before identify: {reason}"),
+                    }));
+                }
+                if num_established == 0 {
+                    for reply in self.blocking.remove(&peer_id).unwrap_or_default() {
+                        let _ = reply.send(());
+                    }
+                }
             }
             SwarmEvent::OutgoingConnectionError {
                 connection_id,
@@ -344,7 +370,11 @@ impl SwarmTask {
                     self.on_lookup_done(id, peers);
                 }
             }
-            BehaviourEvent::Identify(identify::Event::Received { peer_id, info, .. }) => {
+            BehaviourEvent::Identify(identify::Event::Received {
+                peer_id,
+                info,
+                connection_id,
+            }) => {
                 let is_dht_server = info.protocols.contains(&KAD_PROTOCOL);
                 for addr in info.listen_addrs.into_iter().take(MAX_IDENTIFY_ADDRS) {
                     self.book.add(peer_id, addr.clone());
@@ -352,6 +382,11 @@ impl SwarmTask {
                         self.swarm.behaviour_mut().kad.add_address(&peer_id, addr);
                     }
                 }
+                self.identified(connection_id);
+            }
+            // A peer that does not speak identify is still connected.
+            BehaviourEvent::Identify(identify::Event::Error { connection_id, .. }) => {
+                self.identified(connection_id);
             }
             BehaviourEvent::Guard(never)
             | BehaviourEvent::Blocked(never)
@@ -360,9 +395,20 @@ impl SwarmTask {
         }
     }
 
+    fn identified(&mut self, connection: ConnectionId) {
+        if let Some((peer, reply)) = self.identifying.remove(&connection) {
+            let _ = reply.send(identity::to_weft(&peer));
+        }
+    }
+
     /// Forgets requests whose callers gave up (their send timeout passed).
     fn sweep(&mut self) {
         self.dials.retain(|_, reply| !reply.is_closed());
+        self.identifying.retain(|_, (_, reply)| !reply.is_closed());
+        for replies in self.blocking.values_mut() {
+            replies.retain(|reply| !reply.is_closed());
+        }
+        self.blocking.retain(|_, replies| !replies.is_empty());
         self.neighborhoods
             .retain(|_, (_, reply)| !reply.is_closed());
         self.deliveries.sweep();

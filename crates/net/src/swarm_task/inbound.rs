@@ -6,7 +6,7 @@ use tokio::sync::mpsc::error::TrySendError;
 use super::SwarmTask;
 use crate::{
     Inbound, Refusal,
-    codec::{Ack, Frame, FrameTooLarge},
+    codec::{Ack, Frame},
     identity,
     stats::Stats,
 };
@@ -78,13 +78,7 @@ impl SwarmTask {
     }
 
     fn on_inbound_failure(&mut self, peer: libp2p::PeerId, error: InboundFailure) {
-        if let InboundFailure::Io(io) = &error
-            && let Some(too_large) = io.get_ref().and_then(|e| e.downcast_ref::<FrameTooLarge>())
-        {
-            Stats::bump(&self.stats.frames_rejected);
-            tracing::warn!(%peer, "refused a particle frame: {too_large}");
-            return;
-        }
+        // Oversized frames never get here: the codec counts them (see `codec`).
         tracing::debug!(%peer, "inbound particle stream failed: {error}");
     }
 }
