@@ -1,9 +1,10 @@
 //! The task that owns the Swarm: commands in, Swarm events, periodic cleanup.
 
+mod commands;
 mod delivery;
 mod inbound;
 
-use std::{collections::HashMap, num::NonZeroUsize, sync::Arc, time::Duration};
+use std::{collections::HashMap, sync::Arc, time::Duration};
 
 use futures::StreamExt;
 use libp2p::{
@@ -11,7 +12,7 @@ use libp2p::{
     core::ConnectedPoint,
     identify, kad,
     multiaddr::Protocol,
-    swarm::{ConnectionId, SwarmEvent, dial_opts::DialOpts},
+    swarm::{ConnectionId, SwarmEvent},
 };
 use tokio::sync::{mpsc, oneshot, watch};
 use weft_core::PeerId;
@@ -35,49 +36,7 @@ pub(crate) type Reply<T> = oneshot::Sender<T>;
 type NeighborhoodReply = Reply<Result<Vec<PeerId>, NetError>>;
 type DialReply = Reply<Result<PeerId, NetError>>;
 
-pub(crate) enum Command {
-    ListenAddrs(Reply<Vec<Multiaddr>>),
-    Dial {
-        addr: Multiaddr,
-        reply: Reply<Result<PeerId, NetError>>,
-    },
-    Send {
-        to: PeerId,
-        frame: Vec<u8>,
-        reply: Reply<Result<(), NetError>>,
-    },
-    IsConnected {
-        peer: PeerId,
-        reply: Reply<bool>,
-    },
-    ConnectedPeers(Reply<Vec<PeerId>>),
-    Neighborhood {
-        key: Vec<u8>,
-        count: usize,
-        reply: Reply<Result<Vec<PeerId>, NetError>>,
-    },
-    AddAddress {
-        peer: PeerId,
-        addr: Multiaddr,
-        reply: Reply<()>,
-    },
-    AddressesOf {
-        peer: PeerId,
-        reply: Reply<Vec<Multiaddr>>,
-    },
-    Disconnect {
-        peer: PeerId,
-        reply: Reply<()>,
-    },
-    Block {
-        peer: PeerId,
-        reply: Reply<()>,
-    },
-    Unblock {
-        peer: PeerId,
-        reply: Reply<()>,
-    },
-}
+pub(crate) use commands::Command;
 
 pub(crate) struct SwarmTask {
     swarm: Swarm<Behaviour>,
@@ -178,104 +137,6 @@ impl SwarmTask {
             }
         }
         tracing::debug!(peer = %self.local, "network task stopped");
-    }
-
-    fn on_command(&mut self, command: Command) {
-        match command {
-            Command::ListenAddrs(reply) => {
-                let _ = reply.send(self.swarm.listeners().cloned().collect());
-            }
-            Command::Dial { addr, reply } => self.dial(addr, reply),
-            Command::Send { to, frame, reply } => self.on_send(to, frame, reply),
-            Command::IsConnected { peer, reply } => {
-                let _ = reply.send(self.swarm.is_connected(&identity::to_libp2p(&peer)));
-            }
-            Command::ConnectedPeers(reply) => {
-                let peers = self.swarm.connected_peers();
-                let _ = reply.send(peers.filter_map(|p| identity::to_weft(p).ok()).collect());
-            }
-            Command::Neighborhood { key, count, reply } => match NonZeroUsize::new(count) {
-                None => {
-                    let _ = reply.send(Ok(Vec::new()));
-                }
-                Some(count) => {
-                    let query = self
-                        .swarm
-                        .behaviour_mut()
-                        .kad
-                        .get_n_closest_peers(key, count);
-                    self.neighborhoods.insert(query, (count.get(), reply));
-                }
-            },
-            Command::AddAddress { peer, addr, reply } => {
-                let peer = identity::to_libp2p(&peer);
-                self.book.add(peer, addr.clone());
-                self.swarm.behaviour_mut().kad.add_address(&peer, addr);
-                let _ = reply.send(());
-            }
-            Command::AddressesOf { peer, reply } => {
-                let _ = reply.send(self.addresses_of(identity::to_libp2p(&peer)));
-            }
-            Command::Disconnect { peer, reply } => {
-                // Err only means there was no connection.
-                let _ = self.swarm.disconnect_peer_id(identity::to_libp2p(&peer));
-                let _ = reply.send(());
-            }
-            Command::Block { peer, reply } => {
-                let id = identity::to_libp2p(&peer);
-                // Closes the connections with the peer and refuses new ones.
-                self.swarm.behaviour_mut().blocked.block_peer(id);
-                self.fail_waiting(id, NetError::Blocked(Box::new(peer)));
-                if self.swarm.is_connected(&id) {
-                    self.blocking.entry(id).or_default().push(reply);
-                } else {
-                    let _ = reply.send(());
-                }
-            }
-            Command::Unblock { peer, reply } => {
-                self.swarm
-                    .behaviour_mut()
-                    .blocked
-                    .unblock_peer(identity::to_libp2p(&peer));
-                let _ = reply.send(());
-            }
-        }
-    }
-
-    fn dial(&mut self, addr: Multiaddr, reply: DialReply) {
-        if let Some(Protocol::P2p(peer)) = addr.iter().last()
-            && self.swarm.is_connected(&peer)
-        {
-            let _ = reply.send(identity::to_weft(&peer));
-            return;
-        }
-        let opts = DialOpts::from(addr.clone());
-        let connection = opts.connection_id();
-        match self.swarm.dial(opts) {
-            Ok(()) => {
-                self.dials.insert(connection, reply);
-            }
-            Err(error) => {
-                let _ = reply.send(Err(NetError::Dial {
-                    target: addr.to_string(),
-                    reason: error.to_string(),
-                }));
-            }
-        }
-    }
-
-    fn addresses_of(&mut self, peer: libp2p::PeerId) -> Vec<Multiaddr> {
-        let mut addrs = self.book.get(&peer);
-        if let Some(bucket) = self.swarm.behaviour_mut().kad.kbucket(peer) {
-            for entry in bucket.iter() {
-                if *entry.node.key.preimage() == peer {
-                    addrs.extend(entry.node.value.iter().cloned());
-                }
-            }
-        }
-        let mut seen = std::collections::HashSet::new();
-        addrs.retain(|addr| seen.insert(addr.clone()));
-        addrs
     }
 
     fn on_swarm_event(&mut self, event: SwarmEvent<BehaviourEvent>) {
