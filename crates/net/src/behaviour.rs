@@ -17,6 +17,7 @@ use crate::{
     codec::{self, ParticleCodec},
     guard::Ed25519Only,
     identity,
+    keep_alive::ClientLinks,
     stats::Stats,
 };
 
@@ -33,6 +34,7 @@ pub(crate) struct Behaviour {
     pub(crate) guard: Ed25519Only,
     pub(crate) blocked: allow_block_list::Behaviour<allow_block_list::BlockedPeers>,
     pub(crate) limits: connection_limits::Behaviour,
+    pub(crate) client_links: ClientLinks,
     pub(crate) identify: identify::Behaviour,
     pub(crate) ping: ping::Behaviour,
     pub(crate) kad: kad::Behaviour<kad::store::MemoryStore>,
@@ -71,6 +73,7 @@ impl Behaviour {
             guard: Ed25519Only,
             blocked: allow_block_list::Behaviour::default(),
             limits: connection_limits::Behaviour::new(limits),
+            client_links: ClientLinks::new(config.role),
             identify: identify::Behaviour::new(
                 identify::Config::new(IDENTIFY_PROTOCOL.to_owned(), key.public())
                     .with_agent_version(format!("weft/{}", env!("CARGO_PKG_VERSION"))),

@@ -35,7 +35,8 @@ pub struct NetConfig {
     pub inbound_queue: usize,
     /// How long one delivery may take: finding the peer, dialing, sending and the ack.
     pub send_timeout: Duration,
-    /// How long a connection with no open streams stays up.
+    /// How long a connection with no open streams stays up. Links to clients are
+    /// kept regardless: a client cannot be dialed back.
     pub idle_timeout: Duration,
 }
 

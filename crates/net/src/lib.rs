@@ -6,7 +6,9 @@
 //! clients) and the particle protocol `/weft/particle/1.0.0`: one
 //! length-delimited frame per particle, bounded by
 //! [`ParticleLimits::max_encoded_bytes`](weft_core::ParticleLimits::max_encoded_bytes),
-//! answered by an ack or a refusal.
+//! answered by an ack or a refusal. Links to clients stay open while idle (a
+//! client cannot be dialed back); links between nodes close after `idle_timeout`
+//! and are dialed again, through Kademlia if need be, when a particle needs them.
 //!
 //! # Tasks
 //!
@@ -60,6 +62,7 @@ mod config;
 mod error;
 mod guard;
 mod identity;
+mod keep_alive;
 mod network;
 mod stats;
 mod swarm_task;

@@ -251,7 +251,8 @@ impl SwarmTask {
             }
             BehaviourEvent::Guard(never)
             | BehaviourEvent::Blocked(never)
-            | BehaviourEvent::Limits(never) => match never {},
+            | BehaviourEvent::Limits(never)
+            | BehaviourEvent::ClientLinks(never) => match never {},
             BehaviourEvent::Kad(_) | BehaviourEvent::Identify(_) | BehaviourEvent::Ping(_) => {}
         }
     }

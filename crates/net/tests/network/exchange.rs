@@ -125,6 +125,35 @@ async fn a_client_needs_no_listener_and_is_answered_on_its_connection() {
 }
 
 #[tokio::test]
+async fn links_to_clients_stay_open_past_the_idle_timeout() {
+    let idle = std::time::Duration::from_millis(300);
+    let (node, _node_in) = spawn(NetConfig {
+        idle_timeout: idle,
+        ..config("/memory/0")
+    })
+    .await;
+    let (client, mut client_in) = spawn(NetConfig {
+        idle_timeout: idle,
+        ..NetConfig::client(KeyPair::generate(), vec![])
+    })
+    .await;
+    within(client.dial(full_addr(&node).await)).await.unwrap();
+
+    // Waiting for something that must not happen cannot be awaited: give the idle
+    // timeout a few rounds to act.
+    tokio::time::sleep(idle * 4).await;
+    assert!(
+        within(node.is_connected(client.local_peer_id()))
+            .await
+            .unwrap()
+    );
+    within(node.send(client.local_peer_id(), particle("still here")))
+        .await
+        .unwrap();
+    assert_eq!(receive(&mut client_in).await.particle.id, "still here");
+}
+
+#[tokio::test]
 async fn listen_failure_is_an_error() {
     // Plain UDP is no transport of ours.
     let error = within(Network::spawn(config("/ip4/127.0.0.1/udp/0")))

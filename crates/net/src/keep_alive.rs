@@ -1,0 +1,143 @@
+//! Keeps links to clients open while they are idle.
+//!
+//! A client has no listening address: once its connection to a node closes, the
+//! node can no longer deliver to it. So a client keeps all its connections, and a
+//! node keeps the connections whose remote speaks the particle protocol but not
+//! Kademlia, which is what a client looks like after identify. Links between nodes
+//! close when idle, as usual, and are dialed again when needed.
+
+use std::{
+    convert::Infallible,
+    task::{Context, Poll},
+};
+
+use libp2p::{
+    Multiaddr, PeerId,
+    core::{Endpoint, transport::PortUse, upgrade::DeniedUpgrade},
+    swarm::{
+        ConnectionDenied, ConnectionHandler, ConnectionHandlerEvent, ConnectionId, FromSwarm,
+        NetworkBehaviour, SubstreamProtocol, THandler, THandlerInEvent, THandlerOutEvent, ToSwarm,
+        handler::{ConnectionEvent, ProtocolsChange},
+    },
+};
+
+use crate::{Role, behaviour::KAD_PROTOCOL, codec};
+
+#[derive(Debug)]
+pub(crate) struct ClientLinks {
+    role: Role,
+}
+
+impl ClientLinks {
+    pub(crate) fn new(role: Role) -> Self {
+        Self { role }
+    }
+}
+
+impl NetworkBehaviour for ClientLinks {
+    type ConnectionHandler = Handler;
+    type ToSwarm = Infallible;
+
+    fn handle_established_inbound_connection(
+        &mut self,
+        _: ConnectionId,
+        _: PeerId,
+        _: &Multiaddr,
+        _: &Multiaddr,
+    ) -> Result<THandler<Self>, ConnectionDenied> {
+        Ok(Handler::new(self.role))
+    }
+
+    fn handle_established_outbound_connection(
+        &mut self,
+        _: ConnectionId,
+        _: PeerId,
+        _: &Multiaddr,
+        _: Endpoint,
+        _: PortUse,
+    ) -> Result<THandler<Self>, ConnectionDenied> {
+        Ok(Handler::new(self.role))
+    }
+
+    fn on_swarm_event(&mut self, _: FromSwarm<'_>) {}
+
+    fn on_connection_handler_event(
+        &mut self,
+        _: PeerId,
+        _: ConnectionId,
+        event: THandlerOutEvent<Self>,
+    ) {
+        match event {}
+    }
+
+    fn poll(&mut self, _: &mut Context<'_>) -> Poll<ToSwarm<Infallible, THandlerInEvent<Self>>> {
+        Poll::Pending
+    }
+}
+
+#[derive(Debug)]
+pub(crate) struct Handler {
+    role: Role,
+    remote_speaks_particles: bool,
+    remote_speaks_kad: bool,
+}
+
+impl Handler {
+    fn new(role: Role) -> Self {
+        Self {
+            role,
+            remote_speaks_particles: false,
+            remote_speaks_kad: false,
+        }
+    }
+}
+
+impl ConnectionHandler for Handler {
+    type FromBehaviour = Infallible;
+    type ToBehaviour = Infallible;
+    type InboundProtocol = DeniedUpgrade;
+    type OutboundProtocol = DeniedUpgrade;
+    type InboundOpenInfo = ();
+    type OutboundOpenInfo = ();
+
+    fn listen_protocol(&self) -> SubstreamProtocol<DeniedUpgrade> {
+        SubstreamProtocol::new(DeniedUpgrade, ())
+    }
+
+    fn connection_keep_alive(&self) -> bool {
+        match self.role {
+            Role::Client => true,
+            Role::Node => self.remote_speaks_particles && !self.remote_speaks_kad,
+        }
+    }
+
+    fn on_behaviour_event(&mut self, event: Infallible) {
+        match event {}
+    }
+
+    fn poll(
+        &mut self,
+        _: &mut Context<'_>,
+    ) -> Poll<ConnectionHandlerEvent<DeniedUpgrade, (), Infallible>> {
+        Poll::Pending
+    }
+
+    fn on_connection_event(&mut self, event: ConnectionEvent<'_, DeniedUpgrade, DeniedUpgrade>) {
+        let (protocols, present): (Vec<_>, bool) = match event {
+            ConnectionEvent::RemoteProtocolsChange(ProtocolsChange::Added(added)) => {
+                (added.cloned().collect(), true)
+            }
+            ConnectionEvent::RemoteProtocolsChange(ProtocolsChange::Removed(removed)) => {
+                (removed.cloned().collect(), false)
+            }
+            _ => return,
+        };
+        for protocol in protocols {
+            if protocol == codec::PROTOCOL {
+                self.remote_speaks_particles = present;
+            } else if protocol == KAD_PROTOCOL {
+                self.remote_speaks_kad = present;
+            }
+        }
+    }
+}
