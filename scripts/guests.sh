@@ -5,8 +5,10 @@
 #
 # Usage: scripts/guests.sh [NAME...]      build the named guests (default: all), quietly
 #        scripts/guests.sh --dir          print the directory holding NAME.wasm files
+#        scripts/guests.sh --tools LANG   only install the toolchain for rust|python|js|c
+#                                         (what `weft build` uses)
 #
-# Names: greeter-rust greeter-python greeter-js greeter-c probe
+# Names: greeter-rust greeter-python greeter-js greeter-c probe pipeline
 # Each build is cached under $WEFT_GUESTS_CACHE (default $HOME/.cache/weft-guests) by a hash of
 # its sources, so a rerun with unchanged sources only copies files. Prints nothing on success; on
 # failure prints the failing step's log and exits non-zero.
@@ -14,7 +16,7 @@ set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cache="${WEFT_GUESTS_CACHE:-$HOME/.cache/weft-guests}"
 out="$cache/out"
-all=(greeter-rust greeter-python greeter-js greeter-c probe)
+all=(greeter-rust greeter-python greeter-js greeter-c probe pipeline)
 
 # Pinned so that a cached component always comes from the same tools.
 componentize_py_version="0.25.1"
@@ -139,6 +141,7 @@ build() { # name
     greeter-js) dir=examples/greeter-js kind=js ;;
     greeter-c) dir=examples/greeter-c kind=c ;;
     probe) dir=crates/host/tests/guests/probe kind=rust ;;
+    pipeline) dir=examples/pipeline kind=rust ;;
     *)
         echo "guests.sh: unknown guest '$name' (known: ${all[*]})" >&2
         exit 2
@@ -158,6 +161,17 @@ build() { # name
     cp "$cached" "$out/$name.wasm.part"
     mv "$out/$name.wasm.part" "$out/$name.wasm"
 }
+
+if [[ "${1:-}" == "--tools" ]]; then
+    case "${2:-}" in
+    rust | python | js | c) "need_${2}" ;;
+    *)
+        echo "guests.sh: --tools takes one of rust python js c, got '${2:-}'" >&2
+        exit 2
+        ;;
+    esac
+    exit 0
+fi
 
 names=("$@")
 [[ ${#names[@]} -gt 0 ]] || names=("${all[@]}")
