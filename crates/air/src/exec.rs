@@ -161,13 +161,17 @@ pub(crate) struct Exec<'s, 'd> {
     errors: Vec<Rc<ErrorInfo>>,
     last_error: (Arc<Value>, Prov),
     folds: Vec<FoldState<'s>>,
+    /// The data of the machine's `Frame::Fold` frames, in the same order.
+    fold_frames: Vec<fold::Frame>,
     /// The error raised last: an uncaught error is reported as this one (when
     /// both branches of a par fail, `:error:` is the left one's, but the run
     /// ends with the right one's, as in AquaVM).
     last_raised: Option<Rc<ErrorInfo>>,
     /// The provenance of each call instruction's result, reused across
     /// iterations while its peer, service and function stay the same.
-    sites: Vec<Option<Rc<CallSite>>>,
+    /// By node id; a map, not a vector the size of the script: most
+    /// instructions are not calls.
+    sites: FastMap<u32, Rc<CallSite>>,
     /// String literals as JSON values (see `resolve::string_literal`).
     literals: RefCell<FastMap<&'s str, Arc<Value>>>,
 }
@@ -193,8 +197,9 @@ pub(crate) fn execute<'s, 'd>(
         errors: Vec::new(),
         last_error: (errors::no_error(), Prov::Literal),
         folds: Vec::new(),
+        fold_frames: Vec::new(),
         last_raised: None,
-        sites: vec![None; script.node_count as usize],
+        sites: FastMap::default(),
         literals: RefCell::default(),
     };
     let mut status;
@@ -205,6 +210,7 @@ pub(crate) fn execute<'s, 'd>(
         exec.errors.clear();
         exec.last_error = (errors::no_error(), Prov::Literal);
         exec.folds.clear();
+        exec.fold_frames.clear();
         exec.last_raised = None;
         status = exec.run_pass(&script.root)?;
         passes += 1;

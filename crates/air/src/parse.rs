@@ -64,6 +64,10 @@ mod scanner;
 
 pub use error::ParseError;
 
+/// A parse error on the parser's paths: boxed, so that every `Result` the
+/// parser passes around stays small.
+pub(crate) type Fault = Box<ParseError>;
+
 use crate::{Limits, Script};
 
 /// Parses and validates `source` under the default [`Limits`].
@@ -100,5 +104,7 @@ pub fn parse_syntax_with_limits(source: &str, limits: &Limits) -> Result<Script,
             ),
         ));
     }
-    instr::Parser::new(source, limits.max_depth).script()
+    instr::Parser::new(source, limits.max_depth)
+        .script()
+        .map_err(|fault| *fault)
 }

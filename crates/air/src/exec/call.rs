@@ -88,8 +88,7 @@ impl<'s> Exec<'s, '_> {
 
     /// The provenance of a result of `instr`, shared while the triplet repeats.
     fn site(&mut self, instr: &Instr, peer: &str, service: &str, function: &str) -> Rc<CallSite> {
-        let slot = self.sites.get_mut(instr.id.0 as usize);
-        if let Some(Some(site)) = slot.as_deref()
+        if let Some(site) = self.sites.get(&instr.id.0)
             && site.peer == peer
             && site.service == service
             && site.function == function
@@ -101,9 +100,7 @@ impl<'s> Exec<'s, '_> {
             service: service.to_owned(),
             function: function.to_owned(),
         });
-        if let Some(slot) = self.sites.get_mut(instr.id.0 as usize) {
-            *slot = Some(site.clone());
-        }
+        self.sites.insert(instr.id.0, site.clone());
         site
     }
 

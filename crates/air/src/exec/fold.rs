@@ -77,7 +77,7 @@ impl<'s> Exec<'s, '_> {
         }
         self.folds.push(state);
         let idx = self.folds.len() - 1;
-        stack.push(MachineFrame::Fold(Frame::Whole));
+        self.push_fold_frame(stack, Frame::Whole);
         if len == 0 {
             // As AquaVM: nothing runs, not even LAST; an empty stream is waited
             // for (a join), an empty array is done.
@@ -129,7 +129,22 @@ impl<'s> Exec<'s, '_> {
         }))
     }
 
-    pub(super) fn fold_frame(&mut self, frame: Frame) {
+    /// Pushes a fold frame: its data goes on a stack of its own, so the
+    /// machine's frames stay small (they are pushed and popped for every
+    /// instruction).
+    fn push_fold_frame(&mut self, stack: &mut Vec<MachineFrame<'s>>, frame: Frame) {
+        self.fold_frames.push(frame);
+        stack.push(MachineFrame::Fold);
+    }
+
+    /// Ends the part of a fold whose frame is on top of the fold frames.
+    pub(super) fn pop_fold_frame(&mut self) {
+        if let Some(frame) = self.fold_frames.pop() {
+            self.fold_frame(frame);
+        }
+    }
+
+    fn fold_frame(&mut self, frame: Frame) {
         match frame {
             Frame::Iteration {
                 fold,
@@ -186,12 +201,15 @@ impl<'s> Exec<'s, '_> {
         let saved_ctx = std::mem::replace(&mut self.ctx, ctx);
         // A fresh scope: the binding cannot clash.
         let _ = self.env.set_scalar(self.nid(&fold.iterator), val);
-        stack.push(MachineFrame::Fold(Frame::Iteration {
-            fold: idx,
-            mark,
-            ctx: saved_ctx,
-            pos: saved_pos,
-        }));
+        self.push_fold_frame(
+            stack,
+            Frame::Iteration {
+                fold: idx,
+                mark,
+                ctx: saved_ctx,
+                pos: saved_pos,
+            },
+        );
         stack.push(MachineFrame::Exec(&fold.body));
     }
 
@@ -203,10 +221,13 @@ impl<'s> Exec<'s, '_> {
         state.in_last = true;
         let ctx = key::absorb(state.fold_ctx, key::LAST, 0);
         let saved_ctx = std::mem::replace(&mut self.ctx, ctx);
-        stack.push(MachineFrame::Fold(Frame::Last {
-            fold: idx,
-            ctx: saved_ctx,
-        }));
+        self.push_fold_frame(
+            stack,
+            Frame::Last {
+                fold: idx,
+                ctx: saved_ctx,
+            },
+        );
         stack.push(MachineFrame::Exec(last));
     }
 

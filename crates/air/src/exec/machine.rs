@@ -9,7 +9,6 @@ use super::{
     Exec, Res, Status, Stop,
     env::NewMark,
     errors::{self, CatchErr, ErrorInfo, LastError},
-    fold::Frame as FoldFrame,
     hard::HardError,
     key,
     val::Prov,
@@ -35,7 +34,8 @@ pub(crate) enum Frame<'s> {
     /// After a xor's second branch.
     XorEnd,
     NewEnd(NewMark),
-    Fold(FoldFrame),
+    /// Ends part of a fold; its data is on `Exec::fold_frames`.
+    Fold,
 }
 
 impl<'s> Exec<'s, '_> {
@@ -90,7 +90,7 @@ impl<'s> Exec<'s, '_> {
                     self.errors.pop();
                 }
                 Frame::NewEnd(mark) => self.env.end_new(mark),
-                Frame::Fold(frame) => self.fold_frame(frame),
+                Frame::Fold => self.pop_fold_frame(),
             }
         }
         Ok(ret)

@@ -16,9 +16,43 @@ pub(crate) struct Elem {
     pub map_key: Option<Box<Val>>,
 }
 
+/// A stream's elements. Most streams live in a `new` scope and get one
+/// element: that one is held inline, without an allocation.
+#[derive(Debug, Default)]
+enum Elems {
+    #[default]
+    Empty,
+    One(Elem),
+    Many(Vec<Elem>),
+}
+
+impl Elems {
+    fn as_slice(&self) -> &[Elem] {
+        match self {
+            Elems::Empty => &[],
+            Elems::One(elem) => std::slice::from_ref(elem),
+            Elems::Many(elems) => elems,
+        }
+    }
+
+    fn push(&mut self, elem: Elem) {
+        match self {
+            Elems::Many(elems) => elems.push(elem),
+            Elems::Empty => *self = Elems::One(elem),
+            Elems::One(_) => {
+                if let Elems::One(first) = std::mem::take(self) {
+                    let mut elems = Vec::with_capacity(4);
+                    elems.extend([first, elem]);
+                    *self = Elems::Many(elems);
+                }
+            }
+        }
+    }
+}
+
 #[derive(Debug, Default)]
 pub(crate) struct StreamData {
-    pub elems: Vec<Elem>,
+    elems: Elems,
     /// Keys of `elems`, kept from the second pass on (in the first pass an
     /// instruction instance runs once, so it cannot append twice).
     keys: FastSet<EntryKey>,
@@ -39,7 +73,7 @@ pub(crate) struct Streams {
 
 impl Streams {
     pub(crate) fn elems(&self, id: &StreamId) -> &[Elem] {
-        self.streams.get(id).map_or(&[], |s| &s.elems)
+        self.streams.get(id).map_or(&[], |s| s.elems.as_slice())
     }
 
     pub(crate) fn len(&self, id: &StreamId) -> usize {
@@ -58,7 +92,7 @@ impl Streams {
         if self.dedup && !stream.keys.insert(elem.key) {
             return Ok(());
         }
-        if stream.elems.len() >= limit {
+        if stream.elems.as_slice().len() >= limit {
             let sigil = if id.2 { "%" } else { "$" };
             return Err(HardError::StreamTooLong {
                 stream: format!("{sigil}{name}"),
@@ -75,7 +109,7 @@ impl Streams {
         if !self.dedup {
             self.dedup = true;
             for stream in self.streams.values_mut() {
-                stream.keys = stream.elems.iter().map(|e| e.key).collect();
+                stream.keys = stream.elems.as_slice().iter().map(|e| e.key).collect();
             }
         }
     }
@@ -83,7 +117,7 @@ impl Streams {
     /// A fold stopped reading `id` at its current length.
     pub(crate) fn note_read(&mut self, id: StreamId) {
         let stream = self.streams.entry(id).or_default();
-        let len = stream.elems.len();
+        let len = stream.elems.as_slice().len();
         stream.read_len = Some(stream.read_len.map_or(len, |old| old.min(len)));
     }
 
@@ -93,7 +127,7 @@ impl Streams {
         let mut missed = false;
         for stream in self.streams.values_mut() {
             if let Some(read) = stream.read_len.take() {
-                missed |= stream.elems.len() > read;
+                missed |= stream.elems.as_slice().len() > read;
             }
         }
         missed

@@ -3,7 +3,7 @@
 //! Each position reads a generic operand and checks that it fits, so the
 //! error names the position ("a call output must be ...") and what was found.
 
-use super::ParseError;
+use super::Fault;
 use super::instr::{Opened, PLACEHOLDER, Parser, Pending};
 use super::keyword::Keyword;
 use super::operand::Operand;
@@ -13,7 +13,7 @@ use crate::{
 };
 
 impl Parser<'_> {
-    pub(super) fn head(&mut self, keyword: Keyword) -> Result<Opened, ParseError> {
+    pub(super) fn head(&mut self, keyword: Keyword) -> Result<Opened, Fault> {
         Ok(match keyword {
             Keyword::Call => Opened::Leaf(InstrKind::Call(Box::new(self.call()?))),
             Keyword::Seq | Keyword::Par | Keyword::Xor => Opened::Compound(Pending::Pair(keyword)),
@@ -69,13 +69,13 @@ impl Parser<'_> {
         }
     }
 
-    fn mismatch(&self, (start, end): (usize, usize), what: &str) -> ParseError {
+    fn mismatch(&self, (start, end): (usize, usize), what: &str) -> Fault {
         let found = self.quote(start, end);
         self.s
             .error_span(start, end, format!("{what}, found {found}"))
     }
 
-    fn value(&mut self, what: &str) -> Result<Value, ParseError> {
+    fn value(&mut self, what: &str) -> Result<Value, Fault> {
         let spanned = self.s.operand(what)?;
         match spanned.operand {
             Operand::Value(value) => Ok(value),
@@ -93,7 +93,7 @@ impl Parser<'_> {
     }
 
     /// A bare scalar name, as defined by `fold`, `next` or a call output.
-    fn scalar_name(&mut self, what: &str) -> Result<Name, ParseError> {
+    fn scalar_name(&mut self, what: &str) -> Result<Name, Fault> {
         let spanned = self.s.operand(what)?;
         match spanned.operand {
             Operand::Value(Value::Scalar { name, lens: None }) => Ok(name),
@@ -104,7 +104,7 @@ impl Parser<'_> {
         }
     }
 
-    fn expect_byte(&mut self, byte: u8, what: &str) -> Result<(), ParseError> {
+    fn expect_byte(&mut self, byte: u8, what: &str) -> Result<(), Fault> {
         self.s.skip_ws();
         if self.s.peek() != Some(byte) {
             return Err(self.s.expected(self.s.pos, what));
@@ -113,7 +113,7 @@ impl Parser<'_> {
         Ok(())
     }
 
-    fn call(&mut self) -> Result<Call, ParseError> {
+    fn call(&mut self) -> Result<Call, Fault> {
         let peer = self.value("the peer of `call`")?;
         self.expect_byte(b'(', "`(` to start the (SERVICE FUNCTION) pair of `call`")?;
         let service = self.value("the service of `call`")?;
@@ -159,7 +159,7 @@ impl Parser<'_> {
         })
     }
 
-    fn iterable(&mut self) -> Result<Iterable, ParseError> {
+    fn iterable(&mut self) -> Result<Iterable, Fault> {
         let what =
             "the iterable of `fold` ([], a scalar, a #canon, a #%canon map, a $stream or a %map)";
         let spanned = self.s.operand(what)?;
@@ -195,7 +195,7 @@ impl Parser<'_> {
         })
     }
 
-    fn variable(&mut self) -> Result<Variable, ParseError> {
+    fn variable(&mut self) -> Result<Variable, Fault> {
         let what = "the variable of `new` (a scalar, $stream, %map, #canon or #%canon map name)";
         let spanned = self.s.operand(what)?;
         Ok(match spanned.operand {
@@ -212,7 +212,7 @@ impl Parser<'_> {
         })
     }
 
-    fn ap(&mut self) -> Result<Ap, ParseError> {
+    fn ap(&mut self) -> Result<Ap, Fault> {
         self.s.skip_ws();
         if self.s.peek() == Some(b'(') {
             self.s.pos += 1;
@@ -251,7 +251,7 @@ impl Parser<'_> {
         Ok(Ap::Value { source, target })
     }
 
-    fn canon(&mut self) -> Result<Canon, ParseError> {
+    fn canon(&mut self) -> Result<Canon, Fault> {
         let peer = self.value("the peer of `canon`")?;
         let source = self
             .s
@@ -291,7 +291,7 @@ impl Parser<'_> {
         Ok(Canon { peer, kind })
     }
 
-    fn fail(&mut self) -> Result<Fail, ParseError> {
+    fn fail(&mut self) -> Result<Fail, Fault> {
         let what = "the error of `fail`: CODE \"message\", a scalar, :error: or %last_error%";
         let spanned = self.s.operand(what)?;
         Ok(match spanned.operand {

@@ -6,7 +6,7 @@
 //! to the frame on top of the stack, which either waits for more children or
 //! is itself finished and handed further up.
 
-use super::ParseError;
+use super::Fault;
 use super::error::line_col;
 use super::keyword::{KEYWORDS, Keyword};
 use super::scanner::Scanner;
@@ -100,7 +100,7 @@ impl<'s> Parser<'s> {
         }
     }
 
-    pub(crate) fn script(mut self) -> Result<Script, ParseError> {
+    pub(crate) fn script(mut self) -> Result<Script, Fault> {
         // Some editors start files with a byte-order mark; spans still count it.
         if self.s.src.starts_with('\u{feff}') {
             self.s.pos = '\u{feff}'.len_utf8();
@@ -123,6 +123,16 @@ impl<'s> Parser<'s> {
                 }
             };
             loop {
+                // A pair's first child is stored in place: no pop and push.
+                match self.stack.last_mut() {
+                    None => return self.finish(done),
+                    Some(top) => {
+                        if let Pending::Pair(keyword) = top.pending {
+                            top.pending = Pending::PairSecond(keyword, done);
+                            continue 'parse;
+                        }
+                    }
+                }
                 let Some(frame) = self.stack.pop() else {
                     return self.finish(done);
                 };
@@ -164,7 +174,7 @@ impl<'s> Parser<'s> {
     }
 
     /// Reads `(keyword head...`, leaving the cursor before the children or the `)`.
-    fn open(&mut self) -> Result<(NodeId, usize, Keyword, Opened), ParseError> {
+    fn open(&mut self) -> Result<(NodeId, usize, Keyword, Opened), Fault> {
         self.s.skip_ws();
         let start = self.s.pos;
         if self.s.peek() != Some(b'(') {
@@ -195,8 +205,7 @@ impl<'s> Parser<'s> {
         self.s.pos += 1;
         self.s.skip_ws();
         let keyword_start = self.s.pos;
-        let text = self.s.take_name_bytes();
-        let Some(keyword) = Keyword::from_bytes(text.as_bytes()) else {
+        let Some(keyword) = self.s.keyword() else {
             return Err(self.s.expected(
                 keyword_start,
                 &format!("an instruction keyword ({KEYWORDS})"),
@@ -212,7 +221,7 @@ impl<'s> Parser<'s> {
     }
 
     /// Reads the `)` that closes the instruction opened at `start`.
-    fn close(&mut self, keyword: Keyword, start: usize) -> Result<usize, ParseError> {
+    fn close(&mut self, keyword: Keyword, start: usize) -> Result<usize, Fault> {
         self.s.skip_ws();
         if self.s.peek() == Some(b')') {
             self.s.pos += 1;
@@ -228,7 +237,7 @@ impl<'s> Parser<'s> {
         ))
     }
 
-    fn finish(mut self, root: Instr) -> Result<Script, ParseError> {
+    fn finish(mut self, root: Instr) -> Result<Script, Fault> {
         self.s.skip_ws();
         if !self.s.at_end() {
             return Err(self.s.expected(

@@ -35,6 +35,14 @@ const fn pack(word: &[u8]) -> u64 {
 
 impl Keyword {
     pub(crate) fn from_bytes(word: &[u8]) -> Option<Self> {
+        if word.len() > 8 {
+            return None;
+        }
+        Self::from_packed(pack(word))
+    }
+
+    /// The keyword whose bytes [`pack`] into `packed`.
+    pub(crate) fn from_packed(packed: u64) -> Option<Self> {
         const CALL: u64 = pack(b"call");
         const SEQ: u64 = pack(b"seq");
         const PAR: u64 = pack(b"par");
@@ -49,10 +57,7 @@ impl Keyword {
         const FAIL: u64 = pack(b"fail");
         const NULL: u64 = pack(b"null");
         const NEVER: u64 = pack(b"never");
-        if word.len() > 8 {
-            return None;
-        }
-        Some(match pack(word) {
+        Some(match packed {
             CALL => Self::Call,
             SEQ => Self::Seq,
             PAR => Self::Par,

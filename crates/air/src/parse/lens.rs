@@ -1,6 +1,6 @@
 //! Lenses: the `.$.a.[0].[i]!` paths into a JSON value.
 
-use super::ParseError;
+use super::Fault;
 use super::operand::is_number;
 use super::scanner::Scanner;
 use crate::{Lens, LensStep};
@@ -10,7 +10,7 @@ impl Scanner<'_> {
     /// `.[0]` or `[0]`, `.[i]` or `[i]`, each optionally followed by `!`.
     /// `!` changes nothing at run time, so one flag records that any was
     /// written; `x.$` alone (no steps) is the whole value.
-    pub(crate) fn lens(&mut self) -> Result<Option<Lens>, ParseError> {
+    pub(crate) fn lens(&mut self) -> Result<Option<Lens>, Fault> {
         if !self.starts_with(".$") {
             return Ok(None);
         }
@@ -52,7 +52,7 @@ impl Scanner<'_> {
     }
 
     /// The inside of `.[ ]`, the cursor just after the `[`.
-    fn bracket_step(&mut self) -> Result<LensStep, ParseError> {
+    fn bracket_step(&mut self) -> Result<LensStep, Fault> {
         let start = self.pos;
         let text = self.take_name_bytes();
         let step = if !text.is_empty() && text.bytes().all(|b| b.is_ascii_digit()) {

@@ -6,7 +6,7 @@
 
 use serde_json::Number;
 
-use super::ParseError;
+use super::Fault;
 use super::scanner::{Scanner, is_delimiter, is_name_byte};
 use crate::{Lens, Literal, Name, Value};
 
@@ -70,7 +70,7 @@ fn number_len(bytes: &[u8]) -> (usize, bool) {
 
 impl Scanner<'_> {
     /// Reads one operand; `what` names what this position expects, for errors.
-    pub(crate) fn operand(&mut self, what: &str) -> Result<Spanned, ParseError> {
+    pub(crate) fn operand(&mut self, what: &str) -> Result<Spanned, Fault> {
         self.skip_ws();
         let start = self.pos;
         let operand = match self.peek() {
@@ -133,7 +133,7 @@ impl Scanner<'_> {
     }
 
     /// A string literal; the cursor is on the opening quote.
-    pub(crate) fn string(&mut self) -> Result<String, ParseError> {
+    pub(crate) fn string(&mut self) -> Result<String, Fault> {
         let start = self.pos;
         let body = &self.src[start + 1..];
         match body.find('"') {
@@ -150,7 +150,7 @@ impl Scanner<'_> {
     }
 
     /// A name after a sigil such as `$`; `what` is e.g. "a stream name".
-    pub(crate) fn sigil_name(&mut self, sigil: &str, what: &str) -> Result<Name, ParseError> {
+    pub(crate) fn sigil_name(&mut self, sigil: &str, what: &str) -> Result<Name, Fault> {
         let text = self.take_name_bytes();
         if text.is_empty() {
             return Err(self.expected(self.pos, &format!("{what} after `{sigil}`")));
@@ -159,7 +159,7 @@ impl Scanner<'_> {
     }
 
     /// `#c`, `#$c`, `#c.length`, `#c.$...`, `#%c`, `#%c.$...`.
-    fn canon(&mut self) -> Result<Operand, ParseError> {
+    fn canon(&mut self) -> Result<Operand, Fault> {
         self.pos += 1;
         if self.peek() == Some(b'%') {
             self.pos += 1;
@@ -185,7 +185,7 @@ impl Scanner<'_> {
     }
 
     /// `%init_peer_id%`, `%timestamp%`, `%ttl%`, `%last_error%...` or a `%map`.
-    fn percent(&mut self) -> Result<Operand, ParseError> {
+    fn percent(&mut self) -> Result<Operand, Fault> {
         let start = self.pos;
         for (text, value) in [
             ("%init_peer_id%", Value::InitPeerId),
@@ -225,7 +225,7 @@ impl Scanner<'_> {
     }
 
     /// A number, `true`/`false`, or a scalar with its lens or `.length`.
-    fn number_or_scalar(&mut self) -> Result<Operand, ParseError> {
+    fn number_or_scalar(&mut self) -> Result<Operand, Fault> {
         let start = self.pos;
         let bytes = &self.src.as_bytes()[start..];
         let (len, float) = number_len(bytes);
@@ -265,7 +265,7 @@ impl Scanner<'_> {
 
     /// An error object is not an array: `.length` on it is rejected here
     /// (AquaVM parses it and fails every run with error 10010).
-    fn no_length(&self, what: &str) -> Result<(), ParseError> {
+    fn no_length(&self, what: &str) -> Result<(), Fault> {
         if self.starts_with(".length") {
             return Err(self.error_span(
                 self.pos,
@@ -278,7 +278,7 @@ impl Scanner<'_> {
         Ok(())
     }
 
-    fn suffix(&mut self, name: &Name) -> Result<Suffix, ParseError> {
+    fn suffix(&mut self, name: &Name) -> Result<Suffix, Fault> {
         if self.starts_with(".length") && self.peek_at(7).is_none_or(is_delimiter) {
             self.pos += ".length".len();
             return Ok(Suffix::Length);

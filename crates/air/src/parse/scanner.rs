@@ -5,7 +5,8 @@ use std::sync::Arc;
 
 use crate::Name;
 
-use super::ParseError;
+use super::keyword::Keyword;
+use super::{Fault, ParseError};
 
 pub(crate) struct Scanner<'s> {
     pub(crate) src: &'s str,
@@ -123,6 +124,25 @@ impl<'s> Scanner<'s> {
         &self.src[start..self.pos]
     }
 
+    /// Consumes a run of name bytes and reads it as an instruction keyword.
+    pub(crate) fn keyword(&mut self) -> Option<Keyword> {
+        let start = self.pos;
+        let len = self.take_name_bytes().len();
+        if len > 8 {
+            return None;
+        }
+        // Most keywords are followed by at least 8 more bytes: read them as
+        // one word and mask off what is not the keyword.
+        match self.bytes.get(start..start + 8) {
+            Some(word) => {
+                let word = u64::from_le_bytes(word.try_into().ok()?);
+                let mask = u64::MAX.checked_shr(64 - 8 * len as u32).unwrap_or(0);
+                Keyword::from_packed(word & mask)
+            }
+            None => Keyword::from_bytes(&self.bytes[start..self.pos]),
+        }
+    }
+
     /// The end of the token starting at `start`: a whole string literal, or up
     /// to the next delimiter but at least one char (so a stray `)` is quoted).
     pub(crate) fn token_end(&self, start: usize) -> usize {
@@ -164,7 +184,7 @@ impl<'s> Scanner<'s> {
     }
 
     /// An error at `start` whose message ends with what was found there.
-    pub(crate) fn expected(&self, start: usize, what: &str) -> ParseError {
+    pub(crate) fn expected(&self, start: usize, what: &str) -> Fault {
         let found = self.describe(start);
         let message = if start >= self.src.len() {
             format!("unexpected end of script: expected {what}")
@@ -173,17 +193,21 @@ impl<'s> Scanner<'s> {
         };
         let mut error = ParseError::new(self.src, start..self.token_end(start), message);
         error.expected = Some(what.to_owned());
-        error
+        Box::new(error)
     }
 
     /// An error covering the token at `start` with a custom message.
-    pub(crate) fn error_at(&self, start: usize, message: String) -> ParseError {
-        ParseError::new(self.src, start..self.token_end(start), message)
+    pub(crate) fn error_at(&self, start: usize, message: String) -> Fault {
+        Box::new(ParseError::new(
+            self.src,
+            start..self.token_end(start),
+            message,
+        ))
     }
 
     /// An error covering exactly `start..end`.
-    pub(crate) fn error_span(&self, start: usize, end: usize, message: String) -> ParseError {
-        ParseError::new(self.src, start..end, message)
+    pub(crate) fn error_span(&self, start: usize, end: usize, message: String) -> Fault {
+        Box::new(ParseError::new(self.src, start..end, message))
     }
 }
 
