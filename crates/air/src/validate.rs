@@ -37,7 +37,13 @@ pub(crate) fn validate(script: &Script, source: &str) -> Result<(), ParseError> 
     let mut stack = vec![&script.root];
     while let Some(instr) = stack.pop() {
         defined.collect(instr);
-        stack.extend(instr.children());
+        let (first, second) = instr.child_pair();
+        if let Some(child) = first {
+            stack.push(child);
+        }
+        if let Some(child) = second {
+            stack.push(child);
+        }
     }
     check_uses(script, source, &defined)
 }
@@ -144,9 +150,13 @@ fn check_uses(script: &Script, source: &str, defined: &Defined<'_>) -> Result<()
                 iterators.push(&fold.iterator);
             }
             _ => {
-                let mut children = instr.children();
-                let (first, second) = (children.next(), children.next());
-                stack.extend(second.into_iter().chain(first).map(Work::Visit));
+                let (first, second) = instr.child_pair();
+                if let Some(child) = second {
+                    stack.push(Work::Visit(child));
+                }
+                if let Some(child) = first {
+                    stack.push(Work::Visit(child));
+                }
             }
         }
     }
