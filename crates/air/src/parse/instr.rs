@@ -221,20 +221,26 @@ impl<'s> Parser<'s> {
     }
 
     /// Reads the `)` that closes the instruction opened at `start`.
+    #[inline]
     fn close(&mut self, keyword: Keyword, start: usize) -> Result<usize, Fault> {
         self.s.skip_ws();
         if self.s.peek() == Some(b')') {
             self.s.pos += 1;
             return Ok(self.s.pos);
         }
+        Err(self.unclosed(keyword, start))
+    }
+
+    #[cold]
+    fn unclosed(&self, keyword: Keyword, start: usize) -> Fault {
         let (line, column) = line_col(self.s.src, start);
-        Err(self.s.expected(
+        self.s.expected(
             self.s.pos,
             &format!(
                 "`)` to close `({}` opened at line {line}, column {column}",
                 keyword.text()
             ),
-        ))
+        )
     }
 
     fn finish(mut self, root: Instr) -> Result<Script, Fault> {
