@@ -112,7 +112,13 @@ pub(crate) fn build_swarm(
         .map_err(|e| transport_error(&e))?
         .with_behaviour(|key| Behaviour::new(key, config, stats))
         .map_err(|e| transport_error(&e))?
-        .with_swarm_config(|swarm| swarm.with_idle_connection_timeout(config.idle_timeout))
+        .with_swarm_config(|swarm| {
+            swarm
+                .with_idle_connection_timeout(config.idle_timeout)
+                // A stream carries one protocol, known in advance: send the first
+                // frame with the protocol proposal instead of a round trip later.
+                .with_substream_upgrade_protocol_override(Version::V1Lazy)
+        })
         .build();
     Ok(swarm)
 }
