@@ -55,9 +55,13 @@ impl Hasher for FastHasher {
         }
         let rest = chunks.remainder();
         if !rest.is_empty() {
-            let mut word = [0u8; 8];
-            word[..rest.len()].copy_from_slice(rest);
-            self.write_u64(u64::from_le_bytes(word) ^ ((rest.len() as u64) << 56));
+            // Byte by byte: a variable-length copy would call memcpy, and
+            // most keys hashed here are short names.
+            let mut word = (rest.len() as u64) << 56;
+            for (i, &b) in rest.iter().enumerate() {
+                word ^= u64::from(b) << (8 * i);
+            }
+            self.write_u64(word);
         }
     }
 

@@ -3,7 +3,7 @@
 //! address of its text (the parser gives each distinct name one shared buffer),
 //! and only the first time an occurrence is met by the text itself.
 
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 
 use crate::data::FastMap;
 
@@ -11,14 +11,22 @@ use crate::data::FastMap;
 pub(crate) struct Names<'s> {
     by_addr: RefCell<FastMap<usize, u32>>,
     by_text: RefCell<FastMap<&'s str, u32>>,
+    /// The last name looked up by address: instructions next to each other
+    /// often name the same variable (`(new $s (ap x $s))`).
+    last: Cell<(usize, u32)>,
 }
 
 impl<'s> Names<'s> {
     /// The id of `name` (a name's text borrowed from the script).
     pub(crate) fn id(&self, name: &'s str) -> u32 {
         let addr = name.as_ptr() as usize;
-        if let Some(id) = self.by_addr.borrow().get(&addr) {
-            return *id;
+        let (last_addr, last_id) = self.last.get();
+        if addr == last_addr && !name.is_empty() {
+            return last_id;
+        }
+        if let Some(&id) = self.by_addr.borrow().get(&addr) {
+            self.last.set((addr, id));
+            return id;
         }
         let mut by_text = self.by_text.borrow_mut();
         let next = by_text.len() as u32;
