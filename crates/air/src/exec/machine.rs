@@ -17,11 +17,7 @@ use crate::{Fail, Instr, InstrKind, Variable};
 
 pub(crate) enum Frame<'s> {
     Exec(&'s Instr),
-    /// A branch of a par: as `Exec`, except that a branch that is a `next`
-    /// reaching the end of its fold counts as incomplete (AquaVM: otherwise
-    /// `(fold xs i (par (call REMOTE ..) (next i)))` would be complete at once).
-    ParBranch(&'s Instr),
-    /// Turns a complete status into an incomplete one (see `ParBranch`).
+    /// Turns a complete status into an incomplete one (see `Started::Then`).
     Demote,
     /// After a seq's first branch.
     SeqNext(&'s Instr),
@@ -38,25 +34,55 @@ pub(crate) enum Frame<'s> {
     Fold,
 }
 
+/// What starting an instruction did.
+enum Started<'s> {
+    /// It finished at once.
+    Done(Status),
+    /// Its first child starts now; frames that finish it are pushed. The
+    /// flag marks a par branch: as any other, except that a branch that is a
+    /// `next` reaching the end of its fold counts as incomplete (AquaVM:
+    /// otherwise `(fold xs i (par (call REMOTE ..) (next i)))` would be
+    /// complete at once).
+    Then(&'s Instr, bool),
+    /// Frames that will run and finish it are pushed.
+    Pushed,
+}
+
+impl From<Option<Status>> for Started<'_> {
+    fn from(status: Option<Status>) -> Self {
+        status.map_or(Started::Pushed, Started::Done)
+    }
+}
+
 impl<'s> Exec<'s, '_> {
     /// Executes `root` once; the streams persist for the next pass.
     pub(super) fn run_pass(&mut self, root: &'s Instr) -> Result<Status, HardError> {
-        let mut stack: Vec<Frame<'s>> = vec![Frame::Exec(root)];
+        let mut stack: Vec<Frame<'s>> = Vec::new();
         let mut ret = Status::Complete;
-        while let Some(frame) = stack.pop() {
-            match frame {
-                Frame::Exec(instr) | Frame::ParBranch(instr) => {
-                    self.steps += 1;
-                    if self.steps > self.params.limits.max_steps {
-                        return Err(HardError::TooManySteps {
-                            limit: self.params.limits.max_steps,
-                        });
-                    }
-                    let par_branch = matches!(frame, Frame::ParBranch(_));
-                    if let Some(status) = self.dispatch(instr, par_branch, &mut stack)? {
-                        ret = status;
-                    }
+        // The instruction to start now (and whether it is a par branch): a
+        // compound instruction's first child starts at once instead of going
+        // through the stack.
+        let mut start = Some((root, false));
+        loop {
+            if let Some((instr, par_branch)) = start.take() {
+                self.steps += 1;
+                if self.steps > self.params.limits.max_steps {
+                    return Err(HardError::TooManySteps {
+                        limit: self.params.limits.max_steps,
+                    });
                 }
+                match self.dispatch(instr, par_branch, &mut stack)? {
+                    Started::Done(status) => ret = status,
+                    Started::Then(child, par_branch) => start = Some((child, par_branch)),
+                    Started::Pushed => {}
+                }
+                continue;
+            }
+            let Some(frame) = stack.pop() else {
+                break;
+            };
+            match frame {
+                Frame::Exec(instr) => start = Some((instr, false)),
                 Frame::Demote => {
                     if matches!(ret, Status::Complete) {
                         ret = Status::Incomplete;
@@ -64,12 +90,12 @@ impl<'s> Exec<'s, '_> {
                 }
                 Frame::SeqNext(second) => {
                     if matches!(ret, Status::Complete) {
-                        stack.push(Frame::Exec(second));
+                        start = Some((second, false));
                     }
                 }
                 Frame::ParRight(right) => {
                     stack.push(Frame::ParJoin(ret.clone()));
-                    stack.push(Frame::ParBranch(right));
+                    start = Some((right, true));
                 }
                 Frame::ParJoin(left) => ret = par_status(left, ret),
                 Frame::XorCatch(second) => {
@@ -83,7 +109,7 @@ impl<'s> Exec<'s, '_> {
                         }
                         self.errors.push(error.clone());
                         stack.push(Frame::XorEnd);
-                        stack.push(Frame::Exec(second));
+                        start = Some((second, false));
                     }
                 }
                 Frame::XorEnd => {
@@ -103,27 +129,23 @@ impl<'s> Exec<'s, '_> {
         instr: &'s Instr,
         par_branch: bool,
         stack: &mut Vec<Frame<'s>>,
-    ) -> Result<Option<Status>, HardError> {
+    ) -> Result<Started<'s>, HardError> {
         let result: Res<()> = match &instr.kind {
             InstrKind::Seq(pair) => {
                 stack.push(Frame::SeqNext(&pair.1));
-                stack.push(Frame::Exec(&pair.0));
-                return Ok(None);
+                return Ok(Started::Then(&pair.0, false));
             }
             InstrKind::Par(pair) => {
                 stack.push(Frame::ParRight(&pair.1));
-                stack.push(Frame::ParBranch(&pair.0));
-                return Ok(None);
+                return Ok(Started::Then(&pair.0, true));
             }
             InstrKind::Xor(pair) => {
                 stack.push(Frame::XorCatch(&pair.1));
-                stack.push(Frame::Exec(&pair.0));
-                return Ok(None);
+                return Ok(Started::Then(&pair.0, false));
             }
             InstrKind::Match(m) => match self.matches(&m.left, &m.right) {
                 Ok(equal) if equal != m.negated => {
-                    stack.push(Frame::Exec(&m.body));
-                    return Ok(None);
+                    return Ok(Started::Then(&m.body, false));
                 }
                 Ok(_) => Err(Stop::Catch(errors::not_matched(m.negated))),
                 Err(stop) => Err(stop),
@@ -140,15 +162,14 @@ impl<'s> Exec<'s, '_> {
                     }
                 };
                 stack.push(Frame::NewEnd(mark));
-                stack.push(Frame::Exec(&new.body));
-                return Ok(None);
+                return Ok(Started::Then(&new.body, false));
             }
             InstrKind::Fold(fold) => match self.start_fold(instr, fold, stack) {
-                Ok(status) => return Ok(status),
+                Ok(status) => return Ok(Started::from(status)),
                 Err(stop) => Err(stop),
             },
             InstrKind::Next(name) => match self.next(name.as_str(), par_branch, stack) {
-                Ok(status) => return Ok(status),
+                Ok(status) => return Ok(Started::from(status)),
                 Err(stop) => Err(stop),
             },
             InstrKind::Call(call) => self.call(instr, call),
@@ -158,7 +179,7 @@ impl<'s> Exec<'s, '_> {
             InstrKind::Null => Ok(()),
             InstrKind::Never => Err(Stop::Wait),
         };
-        Ok(Some(match result {
+        Ok(Started::Done(match result {
             Ok(()) => Status::Complete,
             Err(Stop::Wait) => Status::Incomplete,
             Err(Stop::Catch(error)) => Status::Failed(self.raise(instr, error)),
