@@ -173,7 +173,14 @@ pub(crate) struct Exec<'s, 'd> {
     /// instructions are not calls.
     sites: FastMap<u32, Rc<CallSite>>,
     /// String literals as JSON values (see `resolve::string_literal`).
-    literals: RefCell<FastMap<&'s str, Arc<Value>>>,
+    literals: RefCell<Literals<'s>>,
+}
+
+/// String literals met in a run, and the last one (often met again next).
+#[derive(Default)]
+struct Literals<'s> {
+    by_text: FastMap<&'s str, Arc<Value>>,
+    last: Option<(&'s str, Arc<Value>)>,
 }
 
 /// Runs `script` to completion (or waiting) against `store`.

@@ -33,11 +33,19 @@ impl<'s> Exec<'s, '_> {
     /// The JSON string `text`, one shared allocation per distinct text in a
     /// run: scripts repeat the same few literals (and `%init_peer_id%`) a lot.
     fn string_literal(&self, text: &'s str) -> Arc<Value> {
-        self.literals
-            .borrow_mut()
+        let mut literals = self.literals.borrow_mut();
+        if let Some((last, value)) = &literals.last
+            && *last == text
+        {
+            return value.clone();
+        }
+        let value = literals
+            .by_text
             .entry(text)
             .or_insert_with(|| Arc::new(Value::String(text.to_owned())))
-            .clone()
+            .clone();
+        literals.last = Some((text, value.clone()));
+        value
     }
 
     pub(crate) fn resolve(&self, value: &'s ast::Value) -> Res<Val> {
