@@ -51,11 +51,12 @@ impl ValueRef {
         // Hash while encoding: a large value is never copied into a buffer.
         let mut sink = HashSink {
             hasher: blake3::Hasher::new(),
-            buf: Vec::with_capacity(HashSink::CHUNK),
+            buf: [0; HashSink::CHUNK],
+            used: 0,
             len: 0,
         };
         encode_value(&value, &mut sink, max_depth)?;
-        sink.hasher.update(&sink.buf);
+        sink.hasher.update(&sink.buf[..sink.used]);
         let hash = ValueHash(*sink.hasher.finalize().as_bytes());
         let value = if sink.len >= super::shared::MIN_SHARED_BYTES {
             super::shared::share(hash, value)
@@ -82,15 +83,19 @@ impl Sink for Vec<u8> {
     }
 }
 
-/// Hashes an encoding in chunks, holding at most `CHUNK` bytes of it.
+/// Hashes an encoding in chunks, holding at most `CHUNK` bytes of it, on
+/// the stack: most values are small, and a heap buffer per hashed value
+/// cost more than the hashing.
 struct HashSink {
     hasher: blake3::Hasher,
-    buf: Vec<u8>,
+    buf: [u8; Self::CHUNK],
+    used: usize,
     len: usize,
 }
 
 impl HashSink {
-    const CHUNK: usize = 4096;
+    /// One BLAKE3 chunk.
+    const CHUNK: usize = 1024;
 }
 
 impl Sink for HashSink {
@@ -100,15 +105,17 @@ impl Sink for HashSink {
 
     fn put_all(&mut self, bytes: &[u8]) {
         self.len += bytes.len();
-        if self.buf.len() + bytes.len() > Self::CHUNK {
-            self.hasher.update(&self.buf);
-            self.buf.clear();
+        if self.used + bytes.len() > Self::CHUNK {
+            self.hasher.update(&self.buf[..self.used]);
+            self.used = 0;
             if bytes.len() > Self::CHUNK {
                 self.hasher.update(bytes);
                 return;
             }
         }
-        self.buf.extend_from_slice(bytes);
+        let end = self.used + bytes.len();
+        self.buf[self.used..end].copy_from_slice(bytes);
+        self.used = end;
     }
 }
 
