@@ -24,7 +24,8 @@ async fn main() -> anyhow::Result<()> {
         "memory" => "/memory/0",
         other => anyhow::bail!("unknown transport {other}: use tcp, quic or memory"),
     };
-    let config = || NetConfig::node(KeyPair::generate()).with_listen([listen.parse().expect("valid")]);
+    let config =
+        || NetConfig::node(KeyPair::generate()).with_listen([listen.parse().expect("valid")]);
     let (a, mut a_in) = Network::spawn(config()).await?;
     let (b, mut b_in) = Network::spawn(config()).await?;
     let b_addr = b.listen_addrs().await?.remove(0);
@@ -34,19 +35,31 @@ async fn main() -> anyhow::Result<()> {
     let echo = b.clone();
     tokio::spawn(async move {
         while let Some(inbound) = b_in.recv().await {
-            if echo.send(inbound.from, Arc::new(inbound.particle)).await.is_err() {
+            if echo
+                .send(inbound.from, Arc::new(inbound.particle))
+                .await
+                .is_err()
+            {
                 break;
             }
         }
     });
 
     let keys = KeyPair::generate();
-    let particle = Arc::new(Particle::new(&keys, "rtt".into(), 0, u32::MAX, "(null)".into()));
+    let particle = Arc::new(Particle::new(
+        &keys,
+        "rtt".into(),
+        0,
+        u32::MAX,
+        "(null)".into(),
+    ));
     let mut samples = Vec::with_capacity(count);
     for _ in 0..count {
         let start = Instant::now();
         a.send(b.local_peer_id(), particle.clone()).await?;
-        a_in.recv().await.ok_or_else(|| anyhow::anyhow!("A stopped"))?;
+        a_in.recv()
+            .await
+            .ok_or_else(|| anyhow::anyhow!("A stopped"))?;
         samples.push(start.elapsed());
     }
     samples.sort();

@@ -298,6 +298,23 @@ mod tests {
         );
     }
 
+    proptest::proptest! {
+        #[test]
+        // Up to 256 bytes: within the frame bound of `small_limits` (292 bytes).
+        fn arbitrary_frames_never_panic(bytes in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..256)) {
+            let _ = read(bytes.clone());
+            let mut framed = varint(bytes.len() as u64);
+            framed.extend_from_slice(&bytes);
+            proptest::prop_assert!(matches!(read(framed), Ok(Frame::Incoming(_))));
+        }
+
+        #[test]
+        fn lengths_roundtrip(len in proptest::prelude::any::<u64>()) {
+            let mut wire = Cursor::new(varint(len));
+            proptest::prop_assert_eq!(block_on(read_varint(&mut wire)).unwrap(), len);
+        }
+    }
+
     #[test]
     fn acks_roundtrip() {
         for ack in [
