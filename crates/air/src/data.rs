@@ -44,6 +44,7 @@ mod codec;
 mod fast_hash;
 mod merge;
 mod shared;
+mod strict;
 #[cfg(test)]
 mod tests;
 mod value;

@@ -8,7 +8,7 @@ use std::sync::Arc;
 use serde_json::Value;
 
 use super::{
-    Batch, Data, Entry, EntryKey, FastMap, ValueHash, ValueRef,
+    Batch, Data, Entry, EntryKey, FastMap, ValueHash, ValueRef, strict,
     verified::{self, Verdict},
 };
 use crate::{PeerKeys, exec::HardError};
@@ -163,8 +163,8 @@ impl<'d> Store<'d> {
 }
 
 /// Checks every batch's signature by its producer's key. Signatures this
-/// process verified before are skipped (see [`verified`]); the others are
-/// checked all at once (about half the cost of one at a time), then, only if
+/// process verified before are skipped (see [`verified`]); the others must
+/// have acceptable encodings (see [`strict`]) and are checked all at once (about half the cost of one at a time), then, only if
 /// that fails, one by one to name the first bad batch, so the error is the
 /// same as without batching.
 fn verify_all(
@@ -188,17 +188,20 @@ fn verify_all(
     }
     let known = verified::known(&verdicts);
     let unknown = |i: &usize| !known[*i];
+    let acceptable = |i: usize| strict::acceptable(&items[i].0, &items[i].1);
     let checks: Vec<_> = (0..batches.len())
         .filter(unknown)
         .map(|i| (items[i].0, messages[i].as_slice(), items[i].1))
         .collect();
-    if weft_core::verify_batch(&checks).is_ok() {
+    if (0..batches.len()).filter(unknown).all(acceptable)
+        && weft_core::verify_batch(&checks).is_ok()
+    {
         verified::remember((0..batches.len()).filter(unknown).map(|i| verdicts[i]));
         return Ok(());
     }
     for i in (0..batches.len()).filter(unknown) {
         let ((key, signature), message) = (&items[i], &messages[i]);
-        if key.verify(message, signature).is_err() {
+        if !acceptable(i) || key.verify(message, signature).is_err() {
             return Err(HardError::BadSignature {
                 producer: batches[i].producer.to_string(),
             });

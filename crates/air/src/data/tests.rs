@@ -322,3 +322,44 @@ fn large_values_are_shared_across_data() {
     let two = Data::from_bytes(&bytes, &Limits::default()).unwrap();
     assert!(Arc::ptr_eq(&held(&one), &held(&two)));
 }
+
+/// A producer whose public key is the identity point: the "signature"
+/// (R = identity, s = 0) passes ed25519's plain one-at-a-time check for every
+/// message. Merge refuses it, alone or among other batches.
+#[test]
+fn a_weak_key_s_universal_signature_is_rejected() {
+    struct WeakKeys;
+    impl PeerKeys for WeakKeys {
+        fn public_key(&self, peer: &str) -> Option<PublicKey> {
+            let mut identity = [0; 32];
+            identity[0] = 1;
+            match peer {
+                "weak" => PublicKey::from_bytes(&identity).ok(),
+                _ => Keys.public_key(peer),
+            }
+        }
+    }
+    let mut signature = weft_core::Signature([0; 64]);
+    signature.0[0] = 1;
+    let forged = Batch {
+        producer: "weak".into(),
+        signature,
+        entries: vec![(key(0), result_at(0))],
+    };
+    let message = forged.signing_message(PARTICLE);
+    let weak = WeakKeys.public_key("weak").unwrap();
+    assert!(
+        weak.verify(&message, &signature).is_ok(),
+        "the plain check accepts it"
+    );
+    let mut receiver = Data::default();
+    let alone = receiver.merge(data(vec![forged.clone()]), PARTICLE, &WeakKeys);
+    assert_eq!(rejected_code(alone), 20101);
+    let among = receiver.merge(
+        data(vec![forged, batch(0, &[(1, true)])]),
+        PARTICLE,
+        &WeakKeys,
+    );
+    assert_eq!(rejected_code(among), 20101);
+    assert!(receiver.is_empty());
+}
