@@ -1,0 +1,79 @@
+//! `srv`: create, list, remove, alias and describe hosted services. The caller is the
+//! particle's init peer: it becomes the owner of what it creates, and only the owner (or the
+//! node's management key) may remove or re-alias.
+
+use serde_json::{Value, json};
+use weft_core::PeerId;
+
+use super::{Failure, fail, string_arg, unknown_function};
+use crate::services::Services;
+
+const FUNCTIONS: &[&str] = &[
+    "create",
+    "list",
+    "remove",
+    "resolve_alias",
+    "resolve_alias_opt",
+    "add_alias",
+    "get_interface",
+    "info",
+];
+
+pub(super) fn call(
+    services: &Services,
+    function: &str,
+    args: &[Value],
+    caller: &PeerId,
+) -> Result<Value, Failure> {
+    match function {
+        "create" => {
+            let blueprint = string_arg(function, args, 0, "blueprint_id")?;
+            services
+                .create(blueprint, caller)
+                .map(Value::String)
+                .map_err(fail)
+        }
+        "list" => Ok(services.list()),
+        "remove" => {
+            let id = string_arg(function, args, 0, "service_id")?;
+            services
+                .remove(id, caller)
+                .map(|()| Value::Null)
+                .map_err(fail)
+        }
+        "add_alias" => {
+            let alias = string_arg(function, args, 0, "alias")?;
+            let id = string_arg(function, args, 1, "service_id")?;
+            services
+                .add_alias(alias, id, caller)
+                .map(|()| Value::Null)
+                .map_err(fail)
+        }
+        "resolve_alias" => {
+            let alias = string_arg(function, args, 0, "alias")?;
+            services
+                .resolve_alias(alias)
+                .map(Value::String)
+                .ok_or_else(|| fail(format!("no service has the alias {alias:?} on this node")))
+        }
+        "resolve_alias_opt" => {
+            let alias = string_arg(function, args, 0, "alias")?;
+            // Aqua's `?string`: an empty array for none.
+            Ok(json!(
+                services
+                    .resolve_alias(alias)
+                    .into_iter()
+                    .collect::<Vec<_>>()
+            ))
+        }
+        "get_interface" => {
+            let id = string_arg(function, args, 0, "service_id")?;
+            services.interface(id).map_err(fail)
+        }
+        "info" => {
+            let id = string_arg(function, args, 0, "service_id")?;
+            services.info(id).map_err(fail)
+        }
+        _ => Err(unknown_function("srv", function, FUNCTIONS)),
+    }
+}

@@ -1,0 +1,33 @@
+//! How the pipeline reaches other peers: a small trait, so that the pipeline runs the same
+//! over libp2p (`weft_net::Network`) and over an in-memory fake in tests.
+
+use std::sync::Arc;
+
+use futures::future::BoxFuture;
+use weft_core::{Particle, PeerId};
+
+/// The network as the pipeline needs it. Implemented for `weft_net::Network`; tests
+/// implement it with channels.
+pub trait Transport: Send + Sync + 'static {
+    /// Delivers a particle; resolves when the peer acknowledged it or the delivery failed.
+    fn send(&self, to: PeerId, particle: Arc<Particle>) -> BoxFuture<'_, Result<(), String>>;
+    fn is_connected(&self, peer: PeerId) -> BoxFuture<'_, bool>;
+    /// Learns `addrs` for `peer` and dials it; true once connected.
+    fn connect(&self, peer: PeerId, addrs: Vec<String>) -> BoxFuture<'_, bool>;
+    /// Known addresses of a connected peer; `None` when not connected.
+    fn contact(&self, peer: PeerId) -> BoxFuture<'_, Option<Vec<String>>>;
+    /// Peers closest to `key` that this peer knows (Kademlia).
+    fn neighborhood(
+        &self,
+        key: Vec<u8>,
+        count: usize,
+    ) -> BoxFuture<'_, Result<Vec<PeerId>, String>>;
+    /// This peer's own addresses, for `peer.identify`.
+    fn local_addresses(&self) -> BoxFuture<'_, Vec<String>>;
+}
+
+impl std::fmt::Debug for dyn Transport {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Transport")
+    }
+}
