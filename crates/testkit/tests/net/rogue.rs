@@ -91,6 +91,18 @@ async fn a_rogue_peer_is_dropped_and_the_node_stays_responsive() {
     rogue.send(target, Arc::clone(&once)).await.unwrap();
     let _ = rogue.send(target, once).await;
 
+    // The node admits particles in arrival order: once a later flow through it completes,
+    // everything above has been checked.
+    let client = net.client(0).await.unwrap();
+    let round_trip = flows::call(
+        &client,
+        target,
+        "op",
+        "identity",
+        vec![serde_json::json!(1)],
+    );
+    timeout(WAIT, round_trip).await.unwrap().unwrap();
+
     let stats = net.node(0).unwrap().network().stats();
     assert!(
         stats.frames_rejected > rejected_before,
@@ -132,7 +144,6 @@ async fn a_rogue_peer_is_dropped_and_the_node_stays_responsive() {
     );
 
     // Still serving: a client's flow through the flooded node completes.
-    let client = net.client(0).await.unwrap();
     let infos = timeout(WAIT, flows::identify_all(&client, &net.peer_ids()))
         .await
         .unwrap()
