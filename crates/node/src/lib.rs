@@ -24,6 +24,7 @@
 //! ```
 
 mod builtins;
+pub mod client;
 mod calls;
 mod config;
 mod error;
