@@ -69,6 +69,9 @@ pub struct HostLimitsConfig {
     pub max_instances: u32,
     pub max_kv_value_bytes: usize,
     pub max_kv_service_bytes: u64,
+    /// Hosts (`name` or `name:port`) every hosted service may reach over HTTP; empty
+    /// denies outbound HTTP, and a component that imports it cannot be created.
+    pub http_allow: Vec<String>,
 }
 
 impl Default for NodeConfig {
@@ -121,6 +124,7 @@ impl Default for HostLimitsConfig {
             max_instances: host.max_instances,
             max_kv_value_bytes: kv.max_value_bytes,
             max_kv_service_bytes: kv.max_service_bytes,
+            http_allow: Vec::new(),
         }
     }
 }

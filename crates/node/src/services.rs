@@ -49,6 +49,7 @@ pub(crate) struct Services {
     node_peer: PeerId,
     max_services: usize,
     max_modules: usize,
+    http_allow: Vec<String>,
     state: Mutex<State>,
 }
 
@@ -76,6 +77,7 @@ impl Services {
             node_peer,
             max_services: config.limits.max_services,
             max_modules: config.limits.max_modules,
+            http_allow: config.host.http_allow.clone(),
             state: Mutex::new(State::default()),
         };
         services.restore(registry)?;
@@ -92,9 +94,7 @@ impl Services {
         let mut state = self.lock();
         for (id, record) in &registry.services {
             let component = parse_hash(&record.blueprint_id).map_err(NodeError::InvalidConfig)?;
-            let service = self
-                .host
-                .service(&component, ServiceConfig::new(id).with_kv())?;
+            let service = self.host.service(&component, self.service_config(id))?;
             state.running.insert(id.clone(), service);
             for alias in &record.aliases {
                 state.aliases.insert(alias.clone(), id.clone());
@@ -107,6 +107,14 @@ impl Services {
         );
         state.registry = registry;
         Ok(())
+    }
+
+    /// What every hosted service may do: its own kv namespace, HTTP to the allowed hosts.
+    fn service_config(&self, id: &str) -> ServiceConfig {
+        let config = ServiceConfig::new(id).with_kv();
+        self.http_allow
+            .iter()
+            .fold(config, |c, host| c.allow_http(host))
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, State> {
@@ -251,7 +259,7 @@ impl Services {
         let id = new_service_id();
         let service = self
             .host
-            .service(&component, ServiceConfig::new(&id).with_kv())
+            .service(&component, self.service_config(&id))
             .map_err(|e| e.to_string())?;
         let record = ServiceRecord {
             blueprint_id: blueprint_id.into(),

@@ -114,7 +114,13 @@ pub(super) async fn run(
 
 impl Actor {
     fn deliver(&mut self, particle: &Particle) {
-        match Data::from_bytes(&particle.data, &self.shared.air_limits) {
+        // No bytes at all is a particle fresh from an init peer that produced nothing yet.
+        let decoded = if particle.data.is_empty() {
+            Ok(Data::default())
+        } else {
+            Data::from_bytes(&particle.data, &self.shared.air_limits)
+        };
+        match decoded {
             Ok(incoming) => self.step(incoming, BTreeMap::new()),
             Err(e) => {
                 self.shared.metrics.dropped(Dropped::BadData);

@@ -67,10 +67,6 @@ impl Admission {
         Ok(())
     }
 
-    pub(crate) fn len(&self) -> usize {
-        self.seen.len()
-    }
-
     fn forget_expired(&mut self, now_ms: u64) {
         while let Some(&(deadline, fingerprint)) = self.by_deadline.first() {
             if deadline > now_ms {
@@ -150,6 +146,6 @@ mod tests {
         assert_eq!(a.check(&particle("c", 5000), NOW), Err(Dropped::Overloaded));
         // "a" expired at NOW + 1000: its entry makes room.
         assert_eq!(a.check(&particle("c", 5000), NOW + 1000), Ok(()));
-        assert_eq!(a.len(), 2);
+        assert_eq!(a.seen.len(), 2);
     }
 }
