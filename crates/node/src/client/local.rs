@@ -108,6 +108,16 @@ impl CallScope<'_> {
             }
         }
         let Some(handler) = self.services.get(&request.service) else {
+            // Flows compiled from Aqua run small steps on the init peer (`math.sub` for
+            // `xs.length - 1`, `op.identity`, ...): serve the pure builtins as nodes do.
+            if let Some(result) =
+                crate::builtins::call_pure(&request.service, &request.function, &request.args)
+            {
+                return match result {
+                    Ok(value) => CallResult::Ok(value),
+                    Err(message) => failed(message),
+                };
+            }
             return failed(format!(
                 "service '{}' is not registered on this client peer",
                 request.service

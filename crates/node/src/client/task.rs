@@ -168,7 +168,13 @@ impl Task {
                 }
             }
         }
-        let incoming = match Data::from_bytes(&particle.data, &self.config.limits) {
+        // No bytes at all: a particle fresh from an init peer that produced nothing yet.
+        let decoded = if particle.data.is_empty() {
+            Ok(Data::default())
+        } else {
+            Data::from_bytes(&particle.data, &self.config.limits)
+        };
+        let incoming = match decoded {
             Ok(data) => data,
             Err(error) => {
                 tracing::warn!(%error, "dropped particle data that does not decode");
