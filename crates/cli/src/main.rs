@@ -4,8 +4,16 @@
 //! `node`, `up`, ...) with its own clap `Subcommand` enum and a `run` function;
 //! this file only dispatches and turns errors into exit codes.
 
+mod aqua;
+mod call;
 mod component;
+mod deploy;
 mod flow;
+mod key;
+mod local;
+mod project;
+mod remote;
+mod session;
 
 use std::process::ExitCode;
 
@@ -27,6 +35,53 @@ enum Command {
     /// Try a WebAssembly component service locally: describe it, call its functions.
     #[command(subcommand)]
     Component(component::ComponentCommand),
+    /// Your identity: the key that signs your particles and owns your services.
+    #[command(subcommand)]
+    Key(key::KeyCommand),
+    /// Create a project: a service in Rust, Python, JavaScript or C, a flow and a weft.toml.
+    Init {
+        /// The project's name (lowercase, digits, dashes); also the folder created.
+        name: String,
+        /// The service's language.
+        #[arg(long, value_enum, default_value = "rust")]
+        lang: project::Lang,
+    },
+    /// Run a node: `weft node --config FILE` (see crates/node/node.example.toml).
+    Node(NodeArgs),
+    /// Upload the project's component and create its service on N distinct nodes.
+    Deploy(remote::DeployArgs),
+    /// Call a deployed service's function, with failover across its replicas.
+    Call(remote::CallArgs),
+    /// Run a flow from an AIR script or an Aqua file on the network and print its result.
+    Run(remote::RunArgs),
+    /// Start a local network of node processes on 127.0.0.1.
+    Up {
+        /// How many nodes.
+        #[arg(long, default_value_t = 3)]
+        nodes: usize,
+        #[command(flatten)]
+        network: NetworkDir,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Stop the local network started by `weft up`.
+    Down {
+        #[command(flatten)]
+        network: NetworkDir,
+    },
+    /// List the local network's nodes.
+    Ps {
+        #[command(flatten)]
+        network: NetworkDir,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Build the project's service into a WebAssembly component (target/weft/NAME.wasm).
+    Build {
+        /// Print `{"component": PATH, "bytes": N}`.
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 fn main() -> ExitCode {
@@ -34,6 +89,20 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Flow(command) => flow::run(command),
         Command::Component(command) => component::run(command),
+        Command::Key(command) => key::run(command),
+        Command::Init { name, lang } => init(&name, lang),
+        Command::Build { json } => build(json),
+        Command::Node(args) => node(args),
+        Command::Deploy(args) => remote::deploy(args),
+        Command::Call(args) => remote::call(args),
+        Command::Run(args) => remote::run(args),
+        Command::Up {
+            nodes,
+            network,
+            json,
+        } => up(&network.dir(), nodes, json),
+        Command::Down { network } => down(&network.dir()),
+        Command::Ps { network, json } => ps(&network.dir(), json),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -45,6 +114,157 @@ fn main() -> ExitCode {
             ExitCode::FAILURE
         }
     }
+}
+
+#[derive(Debug, clap::Args)]
+struct NodeArgs {
+    /// The node's TOML configuration.
+    #[arg(long, value_name = "FILE")]
+    config: Option<std::path::PathBuf>,
+    /// Listen on this multiaddr instead of the config's (repeatable).
+    #[arg(long, value_name = "MULTIADDR")]
+    listen: Vec<String>,
+    /// Join the network through this peer (repeatable; added to the config's).
+    #[arg(long, value_name = "MULTIADDR")]
+    bootstrap: Vec<String>,
+    /// Keep identity, components and service state here instead of the config's data_dir.
+    #[arg(long, value_name = "DIR")]
+    data_dir: Option<std::path::PathBuf>,
+    /// Serve /metrics and /health on this address (`127.0.0.1:9100`).
+    #[arg(long, value_name = "ADDR")]
+    http: Option<std::net::SocketAddr>,
+}
+
+fn node(args: NodeArgs) -> anyhow::Result<()> {
+    let mut config = match &args.config {
+        Some(path) => weft_node::NodeConfig::from_file(path)?,
+        None => weft_node::NodeConfig::default(),
+    };
+    if !args.listen.is_empty() {
+        config.listen = args.listen;
+    }
+    config.bootstrap.extend(args.bootstrap);
+    if let Some(dir) = args.data_dir {
+        config.data_dir = dir;
+    }
+    if args.http.is_some() {
+        config.http = args.http;
+    }
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?;
+    runtime.block_on(weft_node::run_until_ctrl_c(config))?;
+    Ok(())
+}
+
+/// Where the local network lives.
+#[derive(Debug, Clone, clap::Args)]
+pub(crate) struct NetworkDir {
+    /// The local network's folder (default: `$WEFT_HOME/network`, `~/.weft/network`).
+    #[arg(long = "network", value_name = "DIR", global = true)]
+    network: Option<std::path::PathBuf>,
+}
+
+impl NetworkDir {
+    pub(crate) fn dir(&self) -> std::path::PathBuf {
+        self.network.clone().unwrap_or_else(local::default_dir)
+    }
+}
+
+fn up(dir: &std::path::Path, nodes: usize, json: bool) -> anyhow::Result<()> {
+    if !json {
+        eprintln!("starting {nodes} nodes in {}", dir.display());
+    }
+    let started = std::time::Instant::now();
+    let state = local::up(dir, nodes, !json)?;
+    if json {
+        println!("{}", serde_json::to_string(&state)?);
+        return Ok(());
+    }
+    println!(
+        "local network up: {} nodes in {:.1} s",
+        state.nodes.len(),
+        started.elapsed().as_secs_f64()
+    );
+    for node in &state.nodes {
+        println!("  {}  {}", node.name, node.client_addr().unwrap_or("-"));
+    }
+    Ok(())
+}
+
+fn down(dir: &std::path::Path) -> anyhow::Result<()> {
+    let stopped = local::down(dir)?;
+    println!("stopped {stopped} nodes");
+    Ok(())
+}
+
+fn ps(dir: &std::path::Path, json: bool) -> anyhow::Result<()> {
+    let Some(state) = local::load(dir)? else {
+        if json {
+            println!("[]");
+        } else {
+            println!(
+                "no local network in {}: start one with `weft up`",
+                dir.display()
+            );
+        }
+        return Ok(());
+    };
+    if json {
+        let nodes: Vec<serde_json::Value> = state
+            .nodes
+            .iter()
+            .map(|n| serde_json::json!({"name": n.name, "pid": n.pid, "peer_id": n.peer_id, "addrs": n.addrs, "alive": n.is_alive()}))
+            .collect();
+        println!("{}", serde_json::Value::Array(nodes));
+        return Ok(());
+    }
+    for node in &state.nodes {
+        let status = if node.is_alive() { "up" } else { "down" };
+        println!(
+            "{:<8} {:<5} pid {:<8} {}",
+            node.name,
+            status,
+            node.pid,
+            node.client_addr().unwrap_or("-")
+        );
+    }
+    Ok(())
+}
+
+fn init(name: &str, lang: project::Lang) -> anyhow::Result<()> {
+    let root = project::init(&std::env::current_dir()?, name, lang)?;
+    println!("created {} ({} service)", root.display(), lang.as_str());
+    println!(
+        "next: cd {name} && weft build && weft up && weft deploy && weft call {name}.hello '[\"you\"]'"
+    );
+    Ok(())
+}
+
+fn build(json: bool) -> anyhow::Result<()> {
+    let project = project::Project::find(&std::env::current_dir()?)?;
+    let lang = project.manifest.service.lang;
+    if !json {
+        eprintln!(
+            "building {} ({})...",
+            project.manifest.project.name,
+            lang.as_str()
+        );
+    }
+    let started = std::time::Instant::now();
+    let path = project::build(&project)?;
+    let bytes = std::fs::metadata(&path)?.len();
+    if json {
+        println!("{}", serde_json::json!({"component": path, "bytes": bytes}));
+    } else {
+        println!(
+            "built {} ({} KiB) in {:.1} s",
+            path.display(),
+            bytes / 1024,
+            started.elapsed().as_secs_f64()
+        );
+    }
+    Ok(())
 }
 
 /// An error whose text is already a complete diagnostic (a located script error

@@ -1,0 +1,282 @@
+//! `weft up`, `weft down`, `weft ps`: a local network of real node processes on 127.0.0.1.
+//!
+//! Everything lives under one folder (default `$WEFT_HOME/network`): one sub-folder per node
+//! with its config, data and log, and `network.json`, which records the running processes so
+//! that `down`, `ps` and the commands that talk to the network find them.
+
+use std::io::{BufRead as _, BufReader};
+use std::os::unix::process::CommandExt as _;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use anyhow::{Context as _, bail};
+use serde::{Deserialize, Serialize};
+
+/// How long one node may take to print its ready line.
+const READY_TIMEOUT: Duration = Duration::from_secs(30);
+/// How long `down` waits for a node to exit after SIGTERM before SIGKILL.
+const STOP_TIMEOUT: Duration = Duration::from_secs(10);
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct NetworkState {
+    pub nodes: Vec<NodeEntry>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct NodeEntry {
+    pub name: String,
+    pub pid: u32,
+    pub peer_id: String,
+    /// Multiaddrs with `/p2p/<peer id>`, as printed by the node.
+    pub addrs: Vec<String>,
+    pub dir: PathBuf,
+}
+
+impl NodeEntry {
+    pub fn is_alive(&self) -> bool {
+        process_alive(self.pid)
+    }
+
+    /// The address clients dial: the first TCP one.
+    pub fn client_addr(&self) -> Option<&str> {
+        self.addrs
+            .iter()
+            .find(|a| a.contains("/tcp/"))
+            .or(self.addrs.first())
+            .map(String::as_str)
+    }
+}
+
+pub fn default_dir() -> PathBuf {
+    crate::key::weft_home().join("network")
+}
+
+fn state_path(dir: &Path) -> PathBuf {
+    dir.join("network.json")
+}
+
+/// The recorded network in `dir`, if there is one.
+pub fn load(dir: &Path) -> anyhow::Result<Option<NetworkState>> {
+    let path = state_path(dir);
+    match std::fs::read_to_string(&path) {
+        Ok(text) => Ok(Some(serde_json::from_str(&text).with_context(|| {
+            format!("{} is damaged: run `weft down`", path.display())
+        })?)),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+        Err(e) => Err(e).with_context(|| format!("cannot read {}", path.display())),
+    }
+}
+
+fn save(dir: &Path, state: &NetworkState) -> anyhow::Result<()> {
+    let path = state_path(dir);
+    let tmp = path.with_extension("json.part");
+    std::fs::write(&tmp, serde_json::to_vec_pretty(state)?)?;
+    std::fs::rename(&tmp, &path).with_context(|| format!("cannot write {}", path.display()))
+}
+
+/// Starts `count` nodes; the first is the others' bootstrap peer.
+pub fn up(dir: &Path, count: usize, progress: bool) -> anyhow::Result<NetworkState> {
+    if count == 0 || count > 32 {
+        bail!("--nodes must be between 1 and 32, got {count}");
+    }
+    if let Some(state) = load(dir)? {
+        if state.nodes.iter().any(NodeEntry::is_alive) {
+            bail!(
+                "a local network is already running in {} ({} nodes): `weft ps` shows it, `weft down` stops it",
+                dir.display(),
+                state.nodes.len()
+            );
+        }
+    }
+    std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
+    let exe = std::env::current_exe().context("cannot find the weft binary")?;
+    let mut state = NetworkState { nodes: Vec::new() };
+    for index in 0..count {
+        let name = format!("node-{index}");
+        let node_dir = dir.join(&name);
+        let bootstrap: Vec<String> = state
+            .nodes
+            .first()
+            .and_then(NodeEntry::client_addr)
+            .map(str::to_owned)
+            .into_iter()
+            .collect();
+        let started = Instant::now();
+        match start_node(&exe, &name, &node_dir, &bootstrap) {
+            Ok(entry) => {
+                if progress {
+                    eprintln!(
+                        "  {name}  {}  ready in {} ms",
+                        entry.peer_id,
+                        started.elapsed().as_millis()
+                    );
+                }
+                state.nodes.push(entry);
+                save(dir, &state)?;
+            }
+            Err(error) => {
+                // Leave nothing half-started.
+                stop_all(&state);
+                let _ = std::fs::remove_file(state_path(dir));
+                return Err(error);
+            }
+        }
+    }
+    Ok(state)
+}
+
+fn start_node(
+    exe: &Path,
+    name: &str,
+    dir: &Path,
+    bootstrap: &[String],
+) -> anyhow::Result<NodeEntry> {
+    std::fs::create_dir_all(dir.join("data"))
+        .with_context(|| format!("cannot create {}", dir.display()))?;
+    let config = dir.join("config.toml");
+    let text = format!(
+        "# Written by `weft up`.\nlisten = [\"/ip4/127.0.0.1/tcp/0\", \"/ip4/127.0.0.1/udp/0/quic-v1\"]\nbootstrap = {}\ndata_dir = {}\n",
+        toml_list(bootstrap),
+        toml_string(&dir.join("data").display().to_string()),
+    );
+    std::fs::write(&config, text).with_context(|| format!("cannot write {}", config.display()))?;
+    let log = std::fs::File::create(dir.join("node.log"))
+        .with_context(|| format!("cannot create {}", dir.join("node.log").display()))?;
+    let mut child = Command::new(exe)
+        .arg("node")
+        .arg("--config")
+        .arg(&config)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(log)
+        // Its own process group: a Ctrl-C in the terminal that ran `weft up` must not stop it.
+        .process_group(0)
+        .spawn()
+        .with_context(|| format!("cannot start {}", exe.display()))?;
+    let pid = child.id();
+    let stdout = child.stdout.take().context("node stdout")?;
+    let (tx, rx) = std::sync::mpsc::channel();
+    // The ready line arrives on stdout; read it on a thread so the wait has a deadline.
+    std::thread::spawn(move || {
+        let mut line = String::new();
+        let mut reader = BufReader::new(stdout);
+        let _ = reader.read_line(&mut line);
+        let _ = tx.send(line);
+        // The node writes nothing else to stdout (its logs go to stderr, into node.log), so
+        // the pipe may close when `weft up` exits.
+    });
+    let line = match rx.recv_timeout(READY_TIMEOUT) {
+        Ok(line) if !line.is_empty() => line,
+        _ => {
+            let _ = child.kill();
+            let _ = child.wait();
+            let log = std::fs::read_to_string(dir.join("node.log")).unwrap_or_default();
+            let tail: Vec<&str> = log.lines().rev().take(20).collect();
+            bail!(
+                "{name} did not start (no ready line within {} s); its log ends with:\n{}",
+                READY_TIMEOUT.as_secs(),
+                tail.into_iter().rev().collect::<Vec<_>>().join("\n")
+            );
+        }
+    };
+    let (peer_id, addrs) = parse_ready_line(&line)
+        .with_context(|| format!("{name} printed an unexpected ready line: {line:?}"))?;
+    Ok(NodeEntry {
+        name: name.to_owned(),
+        pid,
+        peer_id,
+        addrs,
+        dir: dir.to_path_buf(),
+    })
+}
+
+/// `weft node <peer id> listening on <addr> <addr> ... [http <socket addr>]`
+pub fn parse_ready_line(line: &str) -> Option<(String, Vec<String>)> {
+    let rest = line.trim().strip_prefix("weft node ")?;
+    let (peer, rest) = rest.split_once(' ')?;
+    let addrs = rest.strip_prefix("listening on ")?;
+    let addrs: Vec<String> = addrs
+        .split_whitespace()
+        .take_while(|word| *word != "http")
+        .map(str::to_owned)
+        .collect();
+    (!addrs.is_empty()).then(|| (peer.to_owned(), addrs))
+}
+
+pub fn down(dir: &Path) -> anyhow::Result<usize> {
+    let Some(state) = load(dir)? else {
+        return Ok(0);
+    };
+    let stopped = stop_all(&state);
+    std::fs::remove_file(state_path(dir))
+        .with_context(|| format!("cannot remove {}", state_path(dir).display()))?;
+    Ok(stopped)
+}
+
+fn stop_all(state: &NetworkState) -> usize {
+    let alive: Vec<&NodeEntry> = state.nodes.iter().filter(|n| n.is_alive()).collect();
+    for node in &alive {
+        signal(node.pid, "TERM");
+    }
+    let deadline = Instant::now() + STOP_TIMEOUT;
+    for node in &alive {
+        while process_alive(node.pid) && Instant::now() < deadline {
+            // Another process's exit cannot be awaited without being its parent: poll.
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        if process_alive(node.pid) {
+            signal(node.pid, "KILL");
+        }
+    }
+    alive.len()
+}
+
+fn signal(pid: u32, name: &str) {
+    let _ = Command::new("kill")
+        .arg(format!("-{name}"))
+        .arg(pid.to_string())
+        .stderr(Stdio::null())
+        .status();
+}
+
+/// Alive and not a zombie (a killed child of this process that nobody reaped yet).
+pub fn process_alive(pid: u32) -> bool {
+    match std::fs::read_to_string(format!("/proc/{pid}/stat")) {
+        Ok(stat) => stat
+            .rsplit_once(") ")
+            .is_some_and(|(_, rest)| !rest.starts_with('Z')),
+        Err(_) => false,
+    }
+}
+
+fn toml_string(s: &str) -> String {
+    toml::Value::String(s.to_owned()).to_string()
+}
+
+fn toml_list(items: &[String]) -> String {
+    let items: Vec<String> = items.iter().map(|s| toml_string(s)).collect();
+    format!("[{}]", items.join(", "))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ready_line() {
+        let (peer, addrs) =
+            parse_ready_line("weft node 12D3KooWabc listening on /ip4/127.0.0.1/tcp/1/p2p/x /ip4/127.0.0.1/udp/2/quic-v1 http 127.0.0.1:9\n")
+                .unwrap();
+        assert_eq!(peer, "12D3KooWabc");
+        assert_eq!(addrs.len(), 2);
+        assert!(parse_ready_line("weft node x listening on ").is_none());
+        assert!(parse_ready_line("hello").is_none());
+    }
+
+    #[test]
+    fn own_process_is_alive_and_a_free_pid_is_not() {
+        assert!(process_alive(std::process::id()));
+        assert!(!process_alive(u32::MAX - 1));
+    }
+}
