@@ -24,8 +24,8 @@
 //! ```
 
 mod builtins;
-pub mod client;
 mod calls;
+pub mod client;
 mod config;
 mod error;
 mod http;

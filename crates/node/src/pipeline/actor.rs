@@ -30,7 +30,8 @@ impl PeerKeys for PeerIdKeys {
 
 /// What wakes the actor.
 enum Event {
-    Delivery(Particle),
+    /// The data of a new delivery of the particle.
+    Delivery(Vec<u8>),
     Results(BTreeMap<CallId, CallResult>),
 }
 
@@ -71,12 +72,12 @@ pub(super) async fn run(
         init_peer: first.init_peer,
         deadline,
     });
+    // The particle without its data is the envelope of every forward.
+    let mut envelope = first;
+    let first_data = std::mem::take(&mut envelope.data);
     let mut actor = Actor {
-        init_peer: first.init_peer.to_string(),
-        envelope: Particle {
-            data: Vec::new(),
-            ..first.clone()
-        },
+        init_peer: envelope.init_peer.to_string(),
+        envelope,
         shared,
         script,
         info,
@@ -84,10 +85,10 @@ pub(super) async fn run(
         pending: HashSet::new(),
         calls: JoinSet::new(),
     };
-    let mut event = Event::Delivery(first);
+    let mut event = Event::Delivery(first_data);
     loop {
         match event {
-            Event::Delivery(particle) => actor.deliver(&particle),
+            Event::Delivery(data) => actor.deliver(&data),
             Event::Results(results) => actor.step(Data::default(), results),
         }
         event = tokio::select! {
@@ -106,19 +107,19 @@ pub(super) async fn run(
                 }
                 Event::Results(results)
             }
-            Some(particle) = inbox.recv() => Event::Delivery(particle),
+            Some(particle) = inbox.recv() => Event::Delivery(particle.data),
         };
     }
     tracing::debug!("particle state forgotten");
 }
 
 impl Actor {
-    fn deliver(&mut self, particle: &Particle) {
+    fn deliver(&mut self, data: &[u8]) {
         // No bytes at all is a particle fresh from an init peer that produced nothing yet.
-        let decoded = if particle.data.is_empty() {
+        let decoded = if data.is_empty() {
             Ok(Data::default())
         } else {
-            Data::from_bytes(&particle.data, &self.shared.air_limits)
+            Data::from_bytes(data, &self.shared.air_limits)
         };
         match decoded {
             Ok(incoming) => self.step(incoming, BTreeMap::new()),
