@@ -156,6 +156,25 @@ fn readme_quickstart() {
         ],
     );
     assert_eq!(aqua, json!("Hello, Aqua!"));
+    let peers_arg = format!("peers={}", json!(peers));
+    let everywhere = weft.json(
+        &project,
+        &[
+            "run",
+            "flows/hello.aqua",
+            "--func",
+            "hello_all",
+            "--arg",
+            &peers_arg,
+            "--arg",
+            r#"name="all""#,
+        ],
+    );
+    assert_eq!(
+        everywhere,
+        json!(["Hello, all!", "Hello, all!", "Hello, all!"])
+    );
+
     weft.ok(work, &["down"]);
     let after = weft.json(work, &["ps", "--json"]);
     assert_eq!(after, json!([]), "down forgets the network");
