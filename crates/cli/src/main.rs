@@ -54,6 +54,8 @@ enum Command {
     Call(remote::CallArgs),
     /// Run a flow from an AIR script or an Aqua file on the network and print its result.
     Run(remote::RunArgs),
+    /// The local network's nodes, their services and this project's deployment.
+    Status(remote::StatusArgs),
     /// Start a local network of node processes on 127.0.0.1.
     Up {
         /// How many nodes.
@@ -96,6 +98,7 @@ fn main() -> ExitCode {
         Command::Deploy(args) => remote::deploy(args),
         Command::Call(args) => remote::call(args),
         Command::Run(args) => remote::run(args),
+        Command::Status(args) => remote::status(args),
         Command::Up {
             nodes,
             network,

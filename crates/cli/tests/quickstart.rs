@@ -175,6 +175,18 @@ fn readme_quickstart() {
         json!(["Hello, all!", "Hello, all!", "Hello, all!"])
     );
 
+    let status = weft.json(&project, &["status", "--json"]);
+    let nodes = status["nodes"].as_array().expect("status nodes");
+    assert_eq!(nodes.len(), 3, "{status}");
+    for node in nodes {
+        let services = node["services"].as_array().expect("services per node");
+        assert!(
+            services.iter().any(|s| s["aliases"] == json!(["hello"])),
+            "every node runs the deployed service: {status}"
+        );
+    }
+    assert_eq!(status["deployment"]["alias"], json!("hello"));
+
     weft.ok(work, &["down"]);
     let after = weft.json(work, &["ps", "--json"]);
     assert_eq!(after, json!([]), "down forgets the network");
