@@ -80,14 +80,14 @@ pub fn up(dir: &Path, count: usize, progress: bool) -> anyhow::Result<NetworkSta
     if count == 0 || count > 32 {
         bail!("--nodes must be between 1 and 32, got {count}");
     }
-    if let Some(state) = load(dir)? {
-        if state.nodes.iter().any(NodeEntry::is_alive) {
-            bail!(
-                "a local network is already running in {} ({} nodes): `weft ps` shows it, `weft down` stops it",
-                dir.display(),
-                state.nodes.len()
-            );
-        }
+    if let Some(state) = load(dir)?
+        && state.nodes.iter().any(NodeEntry::is_alive)
+    {
+        bail!(
+            "a local network is already running in {} ({} nodes): `weft ps` shows it, `weft down` stops it",
+            dir.display(),
+            state.nodes.len()
+        );
     }
     std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
     let exe = std::env::current_exe().context("cannot find the weft binary")?;

@@ -171,7 +171,13 @@ mod tests {
         let text = keys.to_secret_text();
         let back = KeyPair::from_secret_text(&format!("  {text}\n")).unwrap();
         assert_eq!(back.peer_id(), keys.peer_id());
-        for bad in ["", "0OIl", "abc", &"1".repeat(45), &bs58::encode([1u8; 31]).into_string()] {
+        for bad in [
+            "",
+            "0OIl",
+            "abc",
+            &"1".repeat(45),
+            &bs58::encode([1u8; 31]).into_string(),
+        ] {
             assert_eq!(KeyPair::from_secret_text(bad).unwrap_err(), KeyTextError);
         }
     }

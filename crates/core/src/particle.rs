@@ -323,7 +323,10 @@ mod tests {
         p.data.push(9);
         p.verify().unwrap();
         p.script.push(' ');
-        assert_eq!(p.verify(), Err(ParticleError::BadSignature(Box::new(p.init_peer))));
+        assert_eq!(
+            p.verify(),
+            Err(ParticleError::BadSignature(Box::new(p.init_peer)))
+        );
     }
 
     #[test]
