@@ -137,7 +137,7 @@ pub async fn identify_all(client: &Client, peers: &[PeerId]) -> Result<Vec<Value
         .map(ToString::to_string)
         .collect();
     let own = if relay_too {
-        "(call relay (\"peer\" \"identify\") [] $infos)"
+        "(seq (call relay (\"peer\" \"identify\") [] own) (ap own $infos))"
     } else {
         "(null)"
     };
@@ -145,7 +145,8 @@ pub async fn identify_all(client: &Client, peers: &[PeerId]) -> Result<Vec<Value
         "(seq (seq {own}
     (fold peers p
       (par
-        (call p (\"peer\" \"identify\") [] $infos)
+        (seq (call p (\"peer\" \"identify\") [] info)
+          (ap info $infos))
         (next p))))
   (seq {join}
     (call %init_peer_id% (\"callbackSrv\" \"response\") [#all])))",
