@@ -15,6 +15,7 @@ use serde_json::{Value, json};
 
 use crate::project::Project;
 use crate::session::Session;
+use crate::state_file;
 
 /// One deployment of a project: the component and the service on each replica.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -162,22 +163,9 @@ pub fn remove(session: &Session, replicas: &[Replica]) -> anyhow::Result<()> {
 }
 
 pub fn load(project: &Project) -> anyhow::Result<Option<Deployment>> {
-    let path = project.deployment_path();
-    match std::fs::read_to_string(&path) {
-        Ok(text) => Ok(Some(serde_json::from_str(&text).with_context(|| {
-            format!("{} is damaged: deploy again to rewrite it", path.display())
-        })?)),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
-        Err(e) => Err(e).with_context(|| format!("cannot read {}", path.display())),
-    }
+    state_file::read(&project.deployment_path(), "deploy again to rewrite it")
 }
 
 pub fn save(project: &Project, deployment: &Deployment) -> anyhow::Result<()> {
-    let path = project.deployment_path();
-    if let Some(dir) = path.parent() {
-        std::fs::create_dir_all(dir)?;
-    }
-    let tmp = path.with_extension("json.part");
-    std::fs::write(&tmp, serde_json::to_vec_pretty(deployment)?)?;
-    std::fs::rename(&tmp, &path).with_context(|| format!("cannot write {}", path.display()))
+    state_file::write(&project.deployment_path(), deployment)
 }

@@ -13,6 +13,8 @@ use std::time::{Duration, Instant};
 use anyhow::{Context as _, bail};
 use serde::{Deserialize, Serialize};
 
+use crate::state_file;
+
 /// How long one node may take to print its ready line.
 const READY_TIMEOUT: Duration = Duration::from_secs(30);
 /// How long `down` waits for a node to exit after SIGTERM before SIGKILL.
@@ -58,21 +60,11 @@ fn state_path(dir: &Path) -> PathBuf {
 
 /// The recorded network in `dir`, if there is one.
 pub fn load(dir: &Path) -> anyhow::Result<Option<NetworkState>> {
-    let path = state_path(dir);
-    match std::fs::read_to_string(&path) {
-        Ok(text) => Ok(Some(serde_json::from_str(&text).with_context(|| {
-            format!("{} is damaged: run `weft down`", path.display())
-        })?)),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
-        Err(e) => Err(e).with_context(|| format!("cannot read {}", path.display())),
-    }
+    state_file::read(&state_path(dir), "run `weft down`")
 }
 
 fn save(dir: &Path, state: &NetworkState) -> anyhow::Result<()> {
-    let path = state_path(dir);
-    let tmp = path.with_extension("json.part");
-    std::fs::write(&tmp, serde_json::to_vec_pretty(state)?)?;
-    std::fs::rename(&tmp, &path).with_context(|| format!("cannot write {}", path.display()))
+    state_file::write(&state_path(dir), state)
 }
 
 /// Starts `count` nodes; the first is the others' bootstrap peer.
@@ -172,11 +164,10 @@ fn start_node(
             let _ = child.kill();
             let _ = child.wait();
             let log = std::fs::read_to_string(dir.join("node.log")).unwrap_or_default();
-            let tail: Vec<&str> = log.lines().rev().take(20).collect();
             bail!(
                 "{name} did not start (no ready line within {} s); its log ends with:\n{}",
                 READY_TIMEOUT.as_secs(),
-                tail.into_iter().rev().collect::<Vec<_>>().join("\n")
+                crate::last_lines(&log, 20)
             );
         }
     };

@@ -14,6 +14,7 @@ mod local;
 mod project;
 mod remote;
 mod session;
+mod state_file;
 
 use std::process::ExitCode;
 
@@ -282,3 +283,19 @@ impl std::fmt::Display for Diagnostic {
 }
 
 impl std::error::Error for Diagnostic {}
+
+/// The last `n` lines of `text`, for errors that quote a tool's or a node's log.
+pub(crate) fn last_lines(text: &str, n: usize) -> String {
+    let lines: Vec<&str> = text.lines().collect();
+    lines[lines.len().saturating_sub(n)..].join("\n")
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn last_lines_of_short_and_long_text() {
+        assert_eq!(super::last_lines("a\nb\nc", 2), "b\nc");
+        assert_eq!(super::last_lines("a", 5), "a");
+        assert_eq!(super::last_lines("", 3), "");
+    }
+}

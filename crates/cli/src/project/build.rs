@@ -161,9 +161,11 @@ fn run(command: &mut Command, step: &str) -> anyhow::Result<()> {
     if !output.status.success() {
         let mut log = String::from_utf8_lossy(&output.stderr).into_owned();
         log.push_str(&String::from_utf8_lossy(&output.stdout));
-        let tail: Vec<&str> = log.lines().rev().take(40).collect();
-        let tail: Vec<&str> = tail.into_iter().rev().collect();
-        bail!("{step} failed ({}):\n{}", output.status, tail.join("\n"));
+        bail!(
+            "{step} failed ({}):\n{}",
+            output.status,
+            crate::last_lines(&log, 40)
+        );
     }
     Ok(())
 }
