@@ -61,13 +61,14 @@ impl CallHost {
     pub(crate) async fn execute(
         &self,
         particle: &ParticleInfo,
-        request: CallRequest,
+        mut request: CallRequest,
     ) -> CallResult {
-        let result =
-            match crate::builtins::call_pure(&request.service, &request.function, &request.args) {
-                Some(pure) => pure.map_err(fail),
-                None => self.execute_effectful(particle, &request).await,
-            };
+        // The arguments move into the call: they may be megabytes (`dist.add_module`).
+        let args = std::mem::take(&mut request.args);
+        let result = match crate::builtins::call_pure(&request.service, &request.function, &args) {
+            Some(pure) => pure.map_err(fail),
+            None => self.execute_effectful(particle, &request, args).await,
+        };
         match result {
             Ok(value) => {
                 self.metrics.call(CallEnd::Ok);
@@ -96,12 +97,13 @@ impl CallHost {
         &self,
         particle: &ParticleInfo,
         request: &CallRequest,
+        args: Vec<Value>,
     ) -> Result<Value, Failure> {
         // `peer.timeout` is a timer by design: it may last until the particle dies.
         if (request.service.as_str(), request.function.as_str()) == ("peer", "timeout") {
-            return peer::timeout(&request.args, particle.deadline).await;
+            return peer::timeout(&args, particle.deadline).await;
         }
-        let call = self.route(particle, request);
+        let call = self.route(particle, request, args);
         match tokio::time::timeout(self.timeout, call).await {
             Ok(result) => result,
             Err(_) => Err((
@@ -120,22 +122,23 @@ impl CallHost {
         &self,
         particle: &ParticleInfo,
         request: &CallRequest,
+        args: Vec<Value>,
     ) -> Result<Value, Failure> {
-        let (service, function, args) = (&request.service, &request.function, &request.args);
-        match service.as_str() {
-            "peer" => peer::call(self, function, args).await,
-            "kad" => peer::kad(self, function, args).await,
+        let function = &request.function;
+        match request.service.as_str() {
+            "peer" => peer::call(self, function, &args).await,
+            "kad" => peer::kad(self, function, &args).await,
             "srv" => {
                 let services = Arc::clone(&self.services);
-                let (function, args, caller) = (function.clone(), args.clone(), particle.init_peer);
+                let (function, caller) = (function.clone(), particle.init_peer);
                 blocking(move || srv::call(&services, &function, &args, &caller)).await
             }
             "dist" => {
                 let services = Arc::clone(&self.services);
-                let (function, args) = (function.clone(), args.clone());
+                let function = function.clone();
                 blocking(move || dist::call(&services, &function, &args)).await
             }
-            _ => self.call_hosted(particle, request).await,
+            _ => self.call_hosted(particle, request, args).await,
         }
     }
 
@@ -143,6 +146,7 @@ impl CallHost {
         &self,
         particle: &ParticleInfo,
         request: &CallRequest,
+        args: Vec<Value>,
     ) -> Result<Value, Failure> {
         let Some(service) = self.services.lookup(&request.service) else {
             return Err((
@@ -161,7 +165,7 @@ impl CallHost {
             arguments: request.provenance.iter().map(origin).collect(),
         };
         let function = request.function.clone();
-        let args = Value::Array(request.args.clone());
+        let args = Value::Array(args);
         blocking(move || {
             service
                 .call(&function, &args, context)
