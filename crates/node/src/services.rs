@@ -400,16 +400,11 @@ fn check_alias(alias: &str) -> Result<(), String> {
     Ok(())
 }
 
+/// A module hash is the blake3 hash of its bytes, as `weft_host` names components.
 fn parse_hash(hex: &str) -> Result<ComponentId, String> {
-    let bad = || format!("{hex:?} is not a module hash (64 hex digits)");
-    if hex.len() != 64 || !hex.is_ascii() {
-        return Err(bad());
-    }
-    let mut out = [0u8; 32];
-    for (i, byte) in out.iter_mut().enumerate() {
-        *byte = u8::from_str_radix(&hex[2 * i..2 * i + 2], 16).map_err(|_| bad())?;
-    }
-    Ok(ComponentId(out))
+    blake3::Hash::from_hex(hex)
+        .map(|hash| ComponentId(*hash.as_bytes()))
+        .map_err(|_| format!("{hex:?} is not a module hash (64 hex digits)"))
 }
 
 /// A random id in the UUID text form, as Fluence's service ids look.
