@@ -111,10 +111,17 @@ async fn expired_forged_and_replayed_particles_are_dropped_and_counted() {
     for particle in [expired, forged, good.clone(), good, too_long] {
         assert!(node.core.deliver(client.peer, particle).await);
     }
-    // A good particle after them: once it is back, the dispatcher has judged all before it.
+    // The good particle comes back (the forged one would say "forged")...
+    let first = client.receive(&mut node).await;
+    assert_eq!(first["res.ok"], [json!("done")]);
+    // ...then one delivered after all of them: the dispatcher has judged all before it.
     let calls = client.run(&mut node, back_to_client).await;
     assert_eq!(calls["res.ok"], [json!("done")]);
-    // The first good particle came back too, exactly once.
+    // Nothing else came back: the replay did not run the flow again.
+    assert!(
+        node.outbox.try_recv().is_err(),
+        "a dropped particle came back"
+    );
     let text = node.core.metrics_text();
     for reason in ["expired", "bad_signature", "replayed", "ttl_too_long"] {
         let line = format!("weft_particles_dropped_total{{reason=\"{reason}\"}} 1");
