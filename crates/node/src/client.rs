@@ -42,6 +42,7 @@
 mod config;
 mod local;
 mod particle;
+pub mod script;
 mod send;
 mod task;
 #[cfg(test)]

@@ -8,18 +8,9 @@ use base64::Engine;
 use serde_json::{Value, json};
 use weft_core::PeerId;
 
-use crate::{Client, ClientError};
+pub use weft_node::client::script::with_args;
 
-/// Reads `relay` and each of `names` from `getDataSrv`, then runs `body`.
-pub fn with_args(names: &[&str], body: &str) -> String {
-    let mut script = body.to_owned();
-    for name in names.iter().rev() {
-        script = format!(
-            "(seq\n (call %init_peer_id% (\"getDataSrv\" \"{name}\") [] {name})\n {script})"
-        );
-    }
-    format!("(seq\n (call %init_peer_id% (\"getDataSrv\" \"-relay-\") [] relay)\n {script})")
-}
+use crate::{Client, ClientError};
 
 /// Runs `body` on `node` (through the relay both ways) and sends `result` back; an error
 /// on the way ends in `errorHandlingSrv.error`.

@@ -58,6 +58,24 @@ async fn local_flow_answers_get_data_and_callback() {
 }
 
 #[tokio::test]
+async fn with_args_reads_the_relay_and_each_argument_in_order() {
+    let relay_keys = KeyPair::generate();
+    let (_relay, _inbox, addr) = fake_relay(&relay_keys, "/ip4/127.0.0.1/tcp/0").await;
+    let client = client_of(&addr, WAIT).await;
+    let body = r#"(call %init_peer_id% ("callbackSrv" "response") [relay b a])"#;
+    let script = script::with_args(&["a", "b"], body);
+    let result = client
+        .execute(&script, args(&[("a", json!(1)), ("b", json!("two"))]))
+        .await
+        .unwrap();
+    let relay = json!(relay_keys.peer_id().to_string());
+    assert_eq!(result, [relay, json!("two"), json!(1)]);
+    let no_args = script::with_args::<&str>(&[], body.replace(" b a", "").as_str());
+    let result = client.execute(&no_args, BTreeMap::new()).await.unwrap();
+    assert_eq!(result, [json!(relay_keys.peer_id().to_string())]);
+}
+
+#[tokio::test]
 async fn errors_reach_the_caller() {
     let (_relay, _inbox, addr) = fake_relay(&KeyPair::generate(), "/ip4/127.0.0.1/tcp/0").await;
     let client = client_of(&addr, WAIT).await;
@@ -112,11 +130,16 @@ async fn registered_services_answer_foreign_particles() {
             .map_err(|e| e.to_string())?;
         Ok(Value::Null)
     });
-    let script = format!(r#"(call "{}" ("chat" "receive") ["hi"])"#, client.peer_id());
     let now = super::send::now_ms();
-    let particle = Particle::new(&relay_keys, "chat-1".into(), now, 60_000, script);
+    let to_chat = |id: &str, text: &str| {
+        let script = format!(
+            r#"(call "{}" ("chat" "receive") ["{text}"])"#,
+            client.peer_id()
+        );
+        Particle::new(&relay_keys, id.into(), now, 60_000, script)
+    };
     relay
-        .send(client.peer_id(), Arc::new(particle))
+        .send(client.peer_id(), Arc::new(to_chat("chat-1", "hi")))
         .await
         .unwrap();
     let (function, call_args, from) = timeout(WAIT, rx.recv()).await.unwrap().unwrap();
@@ -125,29 +148,14 @@ async fn registered_services_answer_foreign_particles() {
     assert_eq!(from, relay_keys.peer_id());
 
     // A particle whose signature does not match its script never reaches the service.
-    let mut forged = Particle::new(&relay_keys, "chat-2".into(), now, 60_000, "(null)".into());
-    forged.script = format!(
-        r#"(call "{}" ("chat" "receive") ["forged"])"#,
-        client.peer_id()
-    );
-    relay
-        .send(client.peer_id(), Arc::new(forged))
-        .await
-        .unwrap();
-    let honest = Particle::new(
-        &relay_keys,
-        "chat-3".into(),
-        now,
-        60_000,
-        format!(
-            r#"(call "{}" ("chat" "receive") ["after"])"#,
-            client.peer_id()
-        ),
-    );
-    relay
-        .send(client.peer_id(), Arc::new(honest))
-        .await
-        .unwrap();
+    let mut forged = to_chat("chat-2", "signed");
+    forged.script = to_chat("chat-2", "forged").script;
+    for particle in [forged, to_chat("chat-3", "after")] {
+        relay
+            .send(client.peer_id(), Arc::new(particle))
+            .await
+            .unwrap();
+    }
     let (_, call_args, _) = timeout(WAIT, rx.recv()).await.unwrap().unwrap();
     assert_eq!(call_args, [json!("after")]);
 }

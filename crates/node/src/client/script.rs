@@ -1,0 +1,27 @@
+//! Builds flow scripts the way the Aqua compiler lays them out, so that tools and tests
+//! pass every value through `getDataSrv` instead of splicing it into script text.
+
+use std::fmt::Write;
+
+/// Wraps `body` in the argument prelude of an Aqua-compiled flow: reads the relay's peer id
+/// from `getDataSrv."-relay-"` into `relay`, then each of `args`, in order, from
+/// `getDataSrv.NAME` into a variable `NAME`, then runs `body`.
+///
+/// Each name goes into the script as written, so it must be an AIR variable name; anything
+/// else makes a script that [`Client::execute`](super::Client::execute) refuses with
+/// [`ClientError::Script`](super::ClientError::Script).
+pub fn with_args<S: AsRef<str>>(args: &[S], body: &str) -> String {
+    let mut script =
+        String::from("(seq\n (call %init_peer_id% (\"getDataSrv\" \"-relay-\") [] relay)\n ");
+    for name in args {
+        let name = name.as_ref();
+        // Writing to a String cannot fail.
+        let _ = write!(
+            script,
+            "(seq\n (call %init_peer_id% (\"getDataSrv\" \"{name}\") [] {name})\n "
+        );
+    }
+    script.push_str(body);
+    script.extend(std::iter::repeat_n(')', args.len() + 1));
+    script
+}
