@@ -15,9 +15,8 @@ use libp2p::{
 use crate::{
     NetConfig, NetError, Role,
     codec::{self, ParticleCodec},
-    guard::Ed25519Only,
     identity,
-    keep_alive::ClientLinks,
+    links::Links,
     stats::Stats,
 };
 
@@ -31,10 +30,9 @@ const MAX_PENDING_CONNECTIONS: u32 = 128;
 #[derive(NetworkBehaviour)]
 pub(crate) struct Behaviour {
     // Checks that deny connections come first, before any other behaviour sees them.
-    pub(crate) guard: Ed25519Only,
+    pub(crate) links: Links,
     pub(crate) blocked: allow_block_list::Behaviour<allow_block_list::BlockedPeers>,
     pub(crate) limits: connection_limits::Behaviour,
-    pub(crate) client_links: ClientLinks,
     pub(crate) identify: identify::Behaviour,
     pub(crate) ping: ping::Behaviour,
     pub(crate) kad: kad::Behaviour<kad::store::MemoryStore>,
@@ -70,10 +68,9 @@ impl Behaviour {
         );
 
         Self {
-            guard: Ed25519Only,
+            links: Links::new(config.role),
             blocked: allow_block_list::Behaviour::default(),
             limits: connection_limits::Behaviour::new(limits),
-            client_links: ClientLinks::new(config.role),
             identify: identify::Behaviour::new(
                 identify::Config::new(IDENTIFY_PROTOCOL.to_owned(), key.public())
                     .with_agent_version(format!("weft/{}", env!("CARGO_PKG_VERSION"))),

@@ -249,10 +249,9 @@ impl SwarmTask {
             BehaviourEvent::Identify(identify::Event::Error { connection_id, .. }) => {
                 self.identified(connection_id);
             }
-            BehaviourEvent::Guard(never)
+            BehaviourEvent::Links(never)
             | BehaviourEvent::Blocked(never)
-            | BehaviourEvent::Limits(never)
-            | BehaviourEvent::ClientLinks(never) => match never {},
+            | BehaviourEvent::Limits(never) => match never {},
             BehaviourEvent::Kad(_) | BehaviourEvent::Identify(_) | BehaviourEvent::Ping(_) => {}
         }
     }

@@ -65,7 +65,7 @@ impl SwarmTask {
                 tracing::warn!(%peer, "dropping an undecodable particle frame: {error}");
                 Ack::Refused(Refusal::Malformed)
             }
-            // The guard refuses non-ed25519 peers and the codec only reads
+            // `Links` refuses non-ed25519 peers and the codec only reads
             // `Incoming` frames, so neither arm is reached; refuse all the same.
             (Err(_), _) | (_, Frame::Outgoing(_)) => Ack::Refused(Refusal::Malformed),
         };

@@ -1,4 +1,8 @@
-//! Keeps links to clients open while they are idle.
+//! Which connections Weft takes, and which it keeps open while idle.
+//!
+//! Only ed25519 peers get a connection: Weft checks signatures by the key inside
+//! a peer id, which only works for ed25519 ids, so refusing other peers when the
+//! connection is set up means no later code ever meets a peer it cannot name.
 //!
 //! A client has no listening address: once its connection to a node closes, the
 //! node can no longer deliver to it. So a client keeps all its connections, and a
@@ -21,42 +25,52 @@ use libp2p::{
     },
 };
 
-use crate::{Role, behaviour::KAD_PROTOCOL, codec};
+use crate::{Role, behaviour::KAD_PROTOCOL, codec, identity};
 
 #[derive(Debug)]
-pub(crate) struct ClientLinks {
+pub(crate) struct Links {
     role: Role,
 }
 
-impl ClientLinks {
+impl Links {
     pub(crate) fn new(role: Role) -> Self {
         Self { role }
     }
+
+    fn accept(&self, peer: &PeerId) -> Result<Handler, ConnectionDenied> {
+        match identity::to_weft(peer) {
+            Ok(_) => Ok(Handler::new(self.role)),
+            Err(error) => {
+                tracing::warn!(%peer, "refusing connection: {error}");
+                Err(ConnectionDenied::new(error))
+            }
+        }
+    }
 }
 
-impl NetworkBehaviour for ClientLinks {
+impl NetworkBehaviour for Links {
     type ConnectionHandler = Handler;
     type ToSwarm = Infallible;
 
     fn handle_established_inbound_connection(
         &mut self,
         _: ConnectionId,
-        _: PeerId,
+        peer: PeerId,
         _: &Multiaddr,
         _: &Multiaddr,
     ) -> Result<THandler<Self>, ConnectionDenied> {
-        Ok(Handler::new(self.role))
+        self.accept(&peer)
     }
 
     fn handle_established_outbound_connection(
         &mut self,
         _: ConnectionId,
-        _: PeerId,
+        peer: PeerId,
         _: &Multiaddr,
         _: Endpoint,
         _: PortUse,
     ) -> Result<THandler<Self>, ConnectionDenied> {
-        Ok(Handler::new(self.role))
+        self.accept(&peer)
     }
 
     fn on_swarm_event(&mut self, _: FromSwarm<'_>) {}
@@ -139,5 +153,41 @@ impl ConnectionHandler for Handler {
                 self.remote_speaks_kad = present;
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use weft_core::KeyPair;
+
+    #[test]
+    fn only_ed25519_peers_get_a_connection() {
+        let mut links = Links::new(Role::Node);
+        let addr: Multiaddr = "/memory/1".parse().unwrap();
+        let ed25519 = identity::to_libp2p(&KeyPair::from_seed([2; 32]).peer_id());
+        let conn = ConnectionId::new_unchecked(1);
+        assert!(
+            links
+                .handle_established_inbound_connection(conn, ed25519, &addr, &addr)
+                .is_ok()
+        );
+        let other = PeerId::random();
+        assert!(
+            links
+                .handle_established_inbound_connection(conn, other, &addr, &addr)
+                .is_err()
+        );
+        assert!(
+            links
+                .handle_established_outbound_connection(
+                    conn,
+                    other,
+                    &addr,
+                    Endpoint::Dialer,
+                    PortUse::New
+                )
+                .is_err()
+        );
     }
 }
