@@ -164,17 +164,20 @@ impl<'d> Store<'d> {
 
 /// Checks every batch's signature by its producer's key. Signatures this
 /// process verified before are skipped (see [`verified`]); the others must
-/// have acceptable encodings (see [`strict`]) and are checked all at once (about half the cost of one at a time), then, only if
-/// that fails, one by one to name the first bad batch, so the error is the
-/// same as without batching.
+/// have acceptable encodings (see [`strict`]) and are checked all at once
+/// (about half the cost of one at a time), then, only if that fails, one by
+/// one to name the first bad batch, so the error is the same as without
+/// batching.
 fn verify_all(
     batches: &[Arc<Batch>],
     particle_id: &str,
     keys: &dyn PeerKeys,
 ) -> Result<(), HardError> {
-    let mut items = Vec::with_capacity(batches.len());
-    let mut messages = Vec::with_capacity(batches.len());
-    let mut verdicts = Vec::with_capacity(batches.len());
+    // The usual re-delivery brings nothing new: skip the process-wide memo lock.
+    if batches.is_empty() {
+        return Ok(());
+    }
+    let mut pending = Vec::with_capacity(batches.len());
     for batch in batches {
         let key = keys
             .public_key(&batch.producer)
@@ -182,37 +185,37 @@ fn verify_all(
                 producer: batch.producer.to_string(),
             })?;
         let message = batch.signing_message(particle_id);
-        verdicts.push(Verdict::of(&key, &batch.signature, &message));
-        items.push((key, batch.signature));
-        messages.push(message);
+        let verdict = Verdict::of(&key, &batch.signature, &message);
+        pending.push((batch, key, message, verdict));
     }
-    let known = verified::known(&verdicts);
-    let unknown = |i: &usize| !known[*i];
-    let acceptable = |i: usize| strict::acceptable(&items[i].0, &items[i].1);
-    let checks: Vec<_> = (0..batches.len())
-        .filter(unknown)
-        .map(|i| (items[i].0, messages[i].as_slice(), items[i].1))
+    let verdicts: Vec<Verdict> = pending.iter().map(|p| p.3).collect();
+    let mut known = verified::known(&verdicts).into_iter();
+    pending.retain(|_| known.next() == Some(false));
+    let Some((first, ..)) = pending.first() else {
+        return Ok(());
+    };
+    let bad = |batch: &Batch| HardError::BadSignature {
+        producer: batch.producer.to_string(),
+    };
+    let checks: Vec<_> = pending
+        .iter()
+        .map(|(batch, key, message, _)| (*key, message.as_slice(), batch.signature))
         .collect();
-    if (0..batches.len()).filter(unknown).all(acceptable)
-        && weft_core::verify_batch(&checks).is_ok()
-    {
-        verified::remember((0..batches.len()).filter(unknown).map(|i| verdicts[i]));
+    let acceptable = pending
+        .iter()
+        .all(|(batch, key, ..)| strict::acceptable(key, &batch.signature));
+    if acceptable && weft_core::verify_batch(&checks).is_ok() {
+        verified::remember(pending.iter().map(|p| p.3));
         return Ok(());
     }
-    for i in (0..batches.len()).filter(unknown) {
-        let ((key, signature), message) = (&items[i], &messages[i]);
-        if !acceptable(i) || key.verify(message, signature).is_err() {
-            return Err(HardError::BadSignature {
-                producer: batches[i].producer.to_string(),
-            });
+    for (batch, key, message, _) in &pending {
+        if !strict::acceptable(key, &batch.signature)
+            || key.verify(message, &batch.signature).is_err()
+        {
+            return Err(bad(batch));
         }
     }
     // Unreachable in practice: the batch check failed yet each signature
     // passes alone. Refuse rather than accept what the batch check rejected.
-    Err(HardError::BadSignature {
-        producer: batches
-            .first()
-            .map(|batch| batch.producer.to_string())
-            .unwrap_or_default(),
-    })
+    Err(bad(first))
 }
