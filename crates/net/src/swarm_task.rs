@@ -47,11 +47,10 @@ pub(crate) struct SwarmTask {
     stats: Arc<Stats>,
     book: AddressBook,
     deliveries: delivery::Deliveries,
-    /// `Network::dial` calls waiting for their connection...
+    /// `Network::dial` calls waiting for their connection and then for the
+    /// remote's identify on it, after which the remote is in the routing table: a
+    /// dial that returned is ready for lookups through it.
     dials: HashMap<ConnectionId, DialReply>,
-    /// ...and then for the remote's identify on it, after which the remote is in
-    /// the routing table: a dial that returned is ready for lookups through it.
-    identifying: HashMap<ConnectionId, (libp2p::PeerId, DialReply)>,
     /// `Network::block` calls waiting for the last connection with the peer to close.
     blocking: HashMap<libp2p::PeerId, Vec<Reply<()>>>,
     neighborhoods: HashMap<kad::QueryId, (usize, NeighborhoodReply)>,
@@ -86,7 +85,6 @@ impl SwarmTask {
             book: AddressBook::default(),
             deliveries: delivery::Deliveries::default(),
             dials: HashMap::new(),
-            identifying: HashMap::new(),
             blocking: HashMap::new(),
             neighborhoods: HashMap::new(),
         };
@@ -143,17 +141,11 @@ impl SwarmTask {
         match event {
             SwarmEvent::Behaviour(event) => self.on_behaviour_event(event),
             SwarmEvent::ConnectionEstablished {
-                peer_id,
-                connection_id,
-                endpoint,
-                ..
+                peer_id, endpoint, ..
             } => {
                 Stats::bump(&self.stats.connections);
                 if let ConnectedPoint::Dialer { address, .. } = &endpoint {
                     self.book.add(peer_id, address.clone());
-                }
-                if let Some(reply) = self.dials.remove(&connection_id) {
-                    self.identifying.insert(connection_id, (peer_id, reply));
                 }
                 self.on_connected(peer_id);
             }
@@ -167,7 +159,7 @@ impl SwarmTask {
                 self.stats
                     .connections
                     .fetch_sub(1, std::sync::atomic::Ordering::Relaxed);
-                if let Some((_, reply)) = self.identifying.remove(&connection_id) {
+                if let Some(reply) = self.dials.remove(&connection_id) {
                     let reason = cause.map_or_else(|| "closed".to_owned(), |e| e.to_string());
                     let _ = reply.send(Err(NetError::Dial {
                         target: peer_id.to_string(),
@@ -243,12 +235,14 @@ impl SwarmTask {
                         self.swarm.behaviour_mut().kad.add_address(&peer_id, addr);
                     }
                 }
-                self.identified(connection_id);
+                self.identified(connection_id, &peer_id);
             }
             // A peer that does not speak identify is still connected.
-            BehaviourEvent::Identify(identify::Event::Error { connection_id, .. }) => {
-                self.identified(connection_id);
-            }
+            BehaviourEvent::Identify(identify::Event::Error {
+                connection_id,
+                peer_id,
+                ..
+            }) => self.identified(connection_id, &peer_id),
             BehaviourEvent::Links(never)
             | BehaviourEvent::Blocked(never)
             | BehaviourEvent::Limits(never) => match never {},
@@ -256,16 +250,15 @@ impl SwarmTask {
         }
     }
 
-    fn identified(&mut self, connection: ConnectionId) {
-        if let Some((peer, reply)) = self.identifying.remove(&connection) {
-            let _ = reply.send(identity::to_weft(&peer));
+    fn identified(&mut self, connection: ConnectionId, peer: &libp2p::PeerId) {
+        if let Some(reply) = self.dials.remove(&connection) {
+            let _ = reply.send(identity::to_weft(peer));
         }
     }
 
     /// Forgets requests whose callers gave up (their send timeout passed).
     fn sweep(&mut self) {
         self.dials.retain(|_, reply| !reply.is_closed());
-        self.identifying.retain(|_, (_, reply)| !reply.is_closed());
         for replies in self.blocking.values_mut() {
             replies.retain(|reply| !reply.is_closed());
         }

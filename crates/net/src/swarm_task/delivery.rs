@@ -27,8 +27,6 @@ type SendReply = Reply<Result<(), NetError>>;
 pub(super) struct Deliveries {
     /// Sends waiting for a connection, with how we are trying to get one.
     waiting: HashMap<libp2p::PeerId, Waiting>,
-    /// Kademlia lookups started to find a peer's addresses.
-    lookups: HashMap<kad::QueryId, libp2p::PeerId>,
     /// Frames on the wire, waiting for the receiver's ack.
     in_flight: HashMap<OutboundRequestId, (libp2p::PeerId, SendReply)>,
 }
@@ -119,7 +117,6 @@ impl SwarmTask {
 
     fn look_up(&mut self, peer: libp2p::PeerId) {
         let query = self.swarm.behaviour_mut().kad.get_closest_peers(peer);
-        self.deliveries.lookups.insert(query, peer);
         if let Some(waiting) = self.deliveries.waiting.get_mut(&peer) {
             waiting.stage = Stage::LookingUp(query);
         }
@@ -157,15 +154,16 @@ impl SwarmTask {
     }
 
     pub(super) fn on_lookup_done(&mut self, query: kad::QueryId, found: Vec<kad::PeerInfo>) {
-        let Some(peer) = self.deliveries.lookups.remove(&query) else {
+        // The peer whose sends wait on this lookup; none if they were served or
+        // gave up meanwhile. Few peers wait at once, so a scan is cheap.
+        let Some((&peer, waiting)) = self
+            .deliveries
+            .waiting
+            .iter_mut()
+            .find(|(_, waiting)| waiting.stage == Stage::LookingUp(query))
+        else {
             return;
         };
-        let Some(waiting) = self.deliveries.waiting.get_mut(&peer) else {
-            return;
-        };
-        if waiting.stage != Stage::LookingUp(query) {
-            return;
-        }
         if self.swarm.is_connected(&peer) {
             self.on_connected(peer);
             return;
