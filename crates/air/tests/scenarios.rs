@@ -177,11 +177,6 @@ fn enough_scenarios() {
 /// included), is idempotent, and the formatted script simulates the same.
 #[test]
 fn formatting_keeps_comments_and_behaviour() {
-    let comment_texts = |text: &str| -> Vec<String> {
-        text.lines()
-            .filter_map(|line| line.split_once(';').map(|(_, c)| c.trim().to_owned()))
-            .collect()
-    };
     for path in scenarios() {
         let source = std::fs::read_to_string(&path).expect("readable scenario");
         let Ok(script) = weft_air::parse_syntax(&source) else {
@@ -197,7 +192,7 @@ fn formatting_keeps_comments_and_behaviour() {
         );
         let twice = weft_air::print_with_comments(&reparsed, &once);
         assert_eq!(once, twice, "{name}: formatting is not idempotent");
-        let kept = comment_texts(&once).join("\n");
+        let kept = weft_air_comments(&once).join("\n");
         for comment in weft_air_comments(&source) {
             assert!(
                 kept.contains(&comment),
