@@ -160,15 +160,12 @@ impl libp2p::request_response::Codec for ParticleCodec {
     where
         T: AsyncWrite + Unpin + Send,
     {
-        let bytes = match frame {
-            Frame::Outgoing(bytes) => bytes,
-            Frame::Incoming(Ok(particle)) => particle.encode(),
-            Frame::Incoming(Err(_)) => {
-                return Err(io::Error::new(
-                    io::ErrorKind::InvalidInput,
-                    "an undecodable inbound frame cannot be sent on",
-                ));
-            }
+        // Requests are only ever sent as `Outgoing`: the caller encoded them.
+        let Frame::Outgoing(bytes) = frame else {
+            return Err(io::Error::new(
+                io::ErrorKind::InvalidInput,
+                "an inbound frame cannot be sent on",
+            ));
         };
         io.write_all(&varint(bytes.len() as u64)).await?;
         io.write_all(&bytes).await?;

@@ -43,7 +43,6 @@ impl SwarmTask {
     fn on_frame(&mut self, peer: libp2p::PeerId, frame: Frame, channel: ResponseChannel<Ack>) {
         let ack = match (identity::to_weft(&peer), frame) {
             (Ok(from), Frame::Incoming(Ok(particle))) => {
-                let id = particle.id.clone();
                 match self.inbox.try_send(Inbound {
                     from,
                     particle: *particle,
@@ -52,8 +51,9 @@ impl SwarmTask {
                         Stats::bump(&self.stats.particles_in);
                         Ack::Accepted
                     }
-                    Err(TrySendError::Full(_)) => {
+                    Err(TrySendError::Full(refused)) => {
                         Stats::bump(&self.stats.inbox_full);
+                        let id = &refused.particle.id;
                         tracing::debug!(%peer, particle = %id, "inbox full: refusing the particle");
                         Ack::Refused(Refusal::Busy)
                     }
