@@ -16,7 +16,7 @@ use std::{
 };
 
 use libp2p::{
-    Multiaddr, PeerId,
+    Multiaddr, PeerId, StreamProtocol,
     core::{Endpoint, transport::PortUse, upgrade::DeniedUpgrade},
     swarm::{
         ConnectionDenied, ConnectionHandler, ConnectionHandlerEvent, ConnectionId, FromSwarm,
@@ -137,19 +137,28 @@ impl ConnectionHandler for Handler {
     }
 
     fn on_connection_event(&mut self, event: ConnectionEvent<'_, DeniedUpgrade, DeniedUpgrade>) {
-        let (protocols, present): (Vec<_>, bool) = match event {
+        match event {
             ConnectionEvent::RemoteProtocolsChange(ProtocolsChange::Added(added)) => {
-                (added.cloned().collect(), true)
+                self.remote_protocols(added, true)
             }
             ConnectionEvent::RemoteProtocolsChange(ProtocolsChange::Removed(removed)) => {
-                (removed.cloned().collect(), false)
+                self.remote_protocols(removed, false)
             }
-            _ => return,
-        };
+            _ => {}
+        }
+    }
+}
+
+impl Handler {
+    fn remote_protocols<'a>(
+        &mut self,
+        protocols: impl IntoIterator<Item = &'a StreamProtocol>,
+        present: bool,
+    ) {
         for protocol in protocols {
-            if protocol == codec::PROTOCOL {
+            if *protocol == codec::PROTOCOL {
                 self.remote_speaks_particles = present;
-            } else if protocol == KAD_PROTOCOL {
+            } else if *protocol == KAD_PROTOCOL {
                 self.remote_speaks_kad = present;
             }
         }
@@ -189,5 +198,23 @@ mod tests {
                 )
                 .is_err()
         );
+    }
+
+    #[test]
+    fn idle_links_stay_open_to_clients_only() {
+        // A client keeps every link: it cannot be dialed back.
+        assert!(Handler::new(Role::Client).connection_keep_alive());
+
+        let mut node = Handler::new(Role::Node);
+        assert!(!node.connection_keep_alive(), "not identified yet");
+        node.remote_protocols([&codec::PROTOCOL], true);
+        assert!(
+            node.connection_keep_alive(),
+            "particles without Kademlia: a client"
+        );
+        node.remote_protocols([&KAD_PROTOCOL], true);
+        assert!(!node.connection_keep_alive(), "a DHT server: another node");
+        node.remote_protocols([&KAD_PROTOCOL], false);
+        assert!(node.connection_keep_alive());
     }
 }
