@@ -16,3 +16,11 @@ if ! cmp -s "$aqua/package-lock.json" "$aqua/node_modules/.weft-installed-lock" 
   npm ci --prefix "$aqua" --no-audit --no-fund --loglevel=error >/dev/null
   cp "$aqua/package-lock.json" "$aqua/node_modules/.weft-installed-lock"
 fi
+
+# The Solidity compiler (solc-js) for scripts/contracts.sh and the anvil dev chain that
+# `weft up` and the chain tests start (tools/chain). Reinstalled only when the lock file changes.
+chain="$root/tools/chain"
+if ! cmp -s "$chain/package-lock.json" "$chain/node_modules/.weft-installed-lock" 2>/dev/null; then
+  npm ci --prefix "$chain" --no-audit --no-fund --loglevel=error >/dev/null
+  cp "$chain/package-lock.json" "$chain/node_modules/.weft-installed-lock"
+fi
