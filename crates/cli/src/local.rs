@@ -67,8 +67,14 @@ fn save(dir: &Path, state: &NetworkState) -> anyhow::Result<()> {
     state_file::write(&state_path(dir), state)
 }
 
-/// Starts `count` nodes; the first is the others' bootstrap peer.
-pub fn up(dir: &Path, count: usize, progress: bool) -> anyhow::Result<NetworkState> {
+/// Starts `count` nodes; the first is the others' bootstrap peer. Every node lets its
+/// services reach the hosts in `http_allow` over HTTP.
+pub fn up(
+    dir: &Path,
+    count: usize,
+    http_allow: &[String],
+    progress: bool,
+) -> anyhow::Result<NetworkState> {
     if count == 0 || count > 32 {
         bail!("--nodes must be between 1 and 32, got {count}");
     }
@@ -95,7 +101,7 @@ pub fn up(dir: &Path, count: usize, progress: bool) -> anyhow::Result<NetworkSta
             .into_iter()
             .collect();
         let started = Instant::now();
-        match start_node(&exe, &name, &node_dir, &bootstrap) {
+        match start_node(&exe, &name, &node_dir, &bootstrap, http_allow) {
             Ok(entry) => {
                 if progress {
                     eprintln!(
@@ -123,14 +129,16 @@ fn start_node(
     name: &str,
     dir: &Path,
     bootstrap: &[String],
+    http_allow: &[String],
 ) -> anyhow::Result<NodeEntry> {
     std::fs::create_dir_all(dir.join("data"))
         .with_context(|| format!("cannot create {}", dir.display()))?;
     let config = dir.join("config.toml");
     let text = format!(
-        "# Written by `weft up`.\nlisten = [\"/ip4/127.0.0.1/tcp/0\", \"/ip4/127.0.0.1/udp/0/quic-v1\"]\nbootstrap = {}\ndata_dir = {}\n",
+        "# Written by `weft up`.\nlisten = [\"/ip4/127.0.0.1/tcp/0\", \"/ip4/127.0.0.1/udp/0/quic-v1\"]\nbootstrap = {}\ndata_dir = {}\n\n[host]\nhttp_allow = {}\n",
         toml_list(bootstrap),
         toml_string(&dir.join("data").display().to_string()),
+        toml_list(http_allow),
     );
     std::fs::write(&config, text).with_context(|| format!("cannot write {}", config.display()))?;
     let log = std::fs::File::create(dir.join("node.log"))

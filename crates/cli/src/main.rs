@@ -11,6 +11,7 @@ mod deploy;
 mod flow;
 mod key;
 mod local;
+mod logs;
 mod project;
 mod remote;
 mod session;
@@ -57,11 +58,16 @@ enum Command {
     Run(remote::RunArgs),
     /// The local network's nodes, their services and this project's deployment.
     Status(remote::StatusArgs),
+    /// Show what a deployed service logged, on each replica (owner or management key only).
+    Logs(logs::LogsArgs),
     /// Start a local network of node processes on 127.0.0.1.
     Up {
         /// How many nodes.
         #[arg(long, default_value_t = 3)]
         nodes: usize,
+        /// Let services reach this host (`name` or `name:port`) over HTTP; repeatable.
+        #[arg(long, value_name = "HOST")]
+        http_allow: Vec<String>,
         #[command(flatten)]
         network: NetworkDir,
         #[arg(long)]
@@ -100,11 +106,13 @@ fn main() -> ExitCode {
         Command::Call(args) => remote::call(args),
         Command::Run(args) => remote::run(args),
         Command::Status(args) => remote::status(args),
+        Command::Logs(args) => logs::run(args),
         Command::Up {
             nodes,
+            http_allow,
             network,
             json,
-        } => up(&network.dir(), nodes, json),
+        } => up(&network.dir(), nodes, &http_allow, json),
         Command::Down { network } => down(&network.dir()),
         Command::Ps { network, json } => ps(&network.dir(), json),
     };
@@ -175,12 +183,17 @@ impl NetworkDir {
     }
 }
 
-fn up(dir: &std::path::Path, nodes: usize, json: bool) -> anyhow::Result<()> {
+fn up(
+    dir: &std::path::Path,
+    nodes: usize,
+    http_allow: &[String],
+    json: bool,
+) -> anyhow::Result<()> {
     if !json {
         eprintln!("starting {nodes} nodes in {}", dir.display());
     }
     let started = std::time::Instant::now();
-    let state = local::up(dir, nodes, !json)?;
+    let state = local::up(dir, nodes, http_allow, !json)?;
     if json {
         println!("{}", serde_json::to_string(&state)?);
         return Ok(());

@@ -10,15 +10,37 @@ use serde_json::{Value, json};
 use crate::session::{Connect, Session};
 use crate::{aqua, call, deploy, project};
 
+/// `--peers`: the nodes a command works on, by peer id.
+#[derive(Debug, Clone, clap::Args)]
+pub struct PeerList {
+    /// Peer ids of the nodes to use, in order (comma-separated or repeated; default: the
+    /// project's deployment, else the local network's nodes).
+    #[arg(long = "peers", visible_alias = "peer", value_name = "PEER_ID", value_delimiter = ',', num_args = 1..)]
+    peers: Vec<String>,
+}
+
+impl PeerList {
+    /// The peer ids, each checked, so that a typo fails here and not as a silent timeout.
+    pub fn parse(&self) -> anyhow::Result<Vec<String>> {
+        for peer in &self.peers {
+            peer.parse::<weft_core::PeerId>().map_err(|e| {
+                anyhow::anyhow!(
+                    "--peers: `{peer}` is not a peer id ({e}); `weft ps` lists the nodes' ids"
+                )
+            })?;
+        }
+        Ok(self.peers.clone())
+    }
+}
+
 #[derive(Debug, clap::Args)]
 pub struct DeployArgs {
     /// Distinct nodes to deploy to (default: weft.toml's [deploy] replicas, at most the
     /// number of running nodes).
     #[arg(long)]
     replicas: Option<usize>,
-    /// Deploy to these peer ids instead of choosing nodes.
-    #[arg(long, value_delimiter = ',', num_args = 1..)]
-    peers: Vec<String>,
+    #[command(flatten)]
+    peers: PeerList,
     #[arg(long)]
     json: bool,
     #[command(flatten)]
@@ -34,8 +56,9 @@ pub fn deploy(args: DeployArgs) -> anyhow::Result<()> {
             component.display()
         );
     }
+    let peers = args.peers.parse()?;
     let session = Session::open(&args.connect)?;
-    let targets = if args.peers.is_empty() {
+    let targets = if peers.is_empty() {
         let available = session.local_peers();
         let wanted = args.replicas.unwrap_or(project.manifest.deploy.replicas);
         if wanted == 0 {
@@ -49,13 +72,13 @@ pub fn deploy(args: DeployArgs) -> anyhow::Result<()> {
         }
         available.into_iter().take(wanted).collect()
     } else {
-        let mut peers = args.peers.clone();
-        peers.sort();
-        peers.dedup();
-        if peers.len() != args.peers.len() {
+        let mut distinct = peers.clone();
+        distinct.sort();
+        distinct.dedup();
+        if distinct.len() != peers.len() {
             bail!("--peers names a node twice: at most one replica per node");
         }
-        args.peers.clone()
+        peers
     };
     if targets.is_empty() {
         bail!("no nodes to deploy to: start a network with `weft up` or pass --peers");
@@ -115,9 +138,8 @@ pub struct CallArgs {
     /// Ask every replica and report whether they agree.
     #[arg(long)]
     all: bool,
-    /// The replicas to try, in order (default: the project's deployment, else every node).
-    #[arg(long, value_delimiter = ',', num_args = 1..)]
-    peers: Vec<String>,
+    #[command(flatten)]
+    peers: PeerList,
     #[arg(long)]
     json: bool,
     #[command(flatten)]
@@ -127,9 +149,10 @@ pub struct CallArgs {
 pub fn call(args: CallArgs) -> anyhow::Result<()> {
     let (service, function) = call::parse_target(&args.target)?;
     let call_args = call::parse_args(&args.args)?;
+    let peers = args.peers.parse()?;
     let session = Session::open(&args.connect)?;
-    let peers = if !args.peers.is_empty() {
-        args.peers.clone()
+    let peers = if !peers.is_empty() {
+        peers
     } else {
         replicas_of(&service).unwrap_or_else(|| session.local_peers())
     };

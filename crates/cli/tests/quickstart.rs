@@ -2,96 +2,16 @@
 //! `deploy`, `call`, `run` (Aqua), `down`, each as the `weft` binary a user runs. The network
 //! is three node processes on 127.0.0.1; a guard stops them however the test ends.
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
-use std::time::Duration;
+#[path = "support/weft.rs"]
+mod support;
 
-use serde_json::{Value, json};
-
-/// Upper bound for one command (a cold `weft build` compiles wit-bindgen).
-const COMMAND_TIMEOUT: Duration = Duration::from_secs(300);
-
-struct Weft {
-    home: PathBuf,
-}
-
-impl Weft {
-    fn cmd(&self, dir: &Path, args: &[&str]) -> Output {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_weft"))
-            .args(args)
-            .current_dir(dir)
-            .env("WEFT_HOME", &self.home)
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("start weft");
-        let pid = child.id();
-        // A watchdog kills the command if it outlives its bound, so the test cannot hang.
-        let (done_tx, done_rx) = std::sync::mpsc::channel::<()>();
-        let watchdog = std::thread::spawn(move || {
-            if done_rx.recv_timeout(COMMAND_TIMEOUT).is_err() {
-                let _ = Command::new("kill")
-                    .arg("-KILL")
-                    .arg(pid.to_string())
-                    .status();
-            }
-        });
-        let stdout = child.stdout.take().expect("stdout");
-        let stderr = child.stderr.take().expect("stderr");
-        let out = std::thread::spawn(move || read_all(stdout));
-        let err = std::thread::spawn(move || read_all(stderr));
-        let status = child.wait().expect("wait weft");
-        let _ = done_tx.send(());
-        watchdog.join().expect("watchdog");
-        Output {
-            status,
-            stdout: out.join().expect("stdout reader"),
-            stderr: err.join().expect("stderr reader"),
-        }
-    }
-
-    /// Runs a command that must succeed; returns its stdout.
-    fn ok(&self, dir: &Path, args: &[&str]) -> String {
-        let output = self.cmd(dir, args);
-        assert!(
-            output.status.success(),
-            "weft {} failed ({}):\nstdout: {}\nstderr: {}",
-            args.join(" "),
-            output.status,
-            String::from_utf8_lossy(&output.stdout),
-            String::from_utf8_lossy(&output.stderr)
-        );
-        String::from_utf8(output.stdout).expect("utf-8 stdout")
-    }
-
-    fn json(&self, dir: &Path, args: &[&str]) -> Value {
-        let text = self.ok(dir, args);
-        serde_json::from_str(text.trim()).unwrap_or_else(|e| panic!("{e}: {text}"))
-    }
-}
-
-fn read_all(mut r: impl std::io::Read) -> Vec<u8> {
-    let mut buf = Vec::new();
-    let _ = r.read_to_end(&mut buf);
-    buf
-}
-
-/// Stops the network when the test ends, passing or not.
-struct Down<'a>(&'a Weft, PathBuf);
-
-impl Drop for Down<'_> {
-    fn drop(&mut self) {
-        let _ = self.0.cmd(&self.1, &["down"]);
-    }
-}
+use serde_json::json;
+use support::{Net, Weft};
 
 #[test]
 fn readme_quickstart() {
     let tmp = tempfile::tempdir().expect("tempdir");
-    let weft = Weft {
-        home: tmp.path().join("home"),
-    };
+    let weft = Weft::new(tmp.path().join("home"));
     let work = tmp.path();
 
     weft.ok(work, &["init", "hello", "--lang", "rust"]);
@@ -99,15 +19,8 @@ fn readme_quickstart() {
     let built = weft.json(&project, &["build", "--json"]);
     assert!(built["bytes"].as_u64().expect("bytes") > 1000, "{built}");
 
-    weft.ok(work, &["up", "--nodes", "3"]);
-    let _down = Down(&weft, work.to_path_buf());
-    let nodes = weft.json(work, &["ps", "--json"]);
-    let peers: Vec<String> = nodes
-        .as_array()
-        .expect("ps --json is an array")
-        .iter()
-        .map(|n| n["peer_id"].as_str().expect("peer_id").to_owned())
-        .collect();
+    let net = Net::up(&weft, work, 3, &[]);
+    let peers = net.peers.clone();
     assert_eq!(peers.len(), 3);
 
     let deployment = weft.json(&project, &["deploy", "--json"]);
@@ -176,9 +89,7 @@ fn readme_quickstart() {
 #[test]
 fn wrong_input_says_what_to_do() {
     let tmp = tempfile::tempdir().expect("tempdir");
-    let weft = Weft {
-        home: tmp.path().join("home"),
-    };
+    let weft = Weft::new(tmp.path().join("home"));
     // First: `call` below creates the default key on first use.
     let cases: &[(&[&str], &str)] = &[
         (&["key", "show"], "weft key new"),

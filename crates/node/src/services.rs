@@ -347,6 +347,25 @@ impl Services {
         Ok(self.service_json(id, record))
     }
 
+    /// The service's buffered log messages, oldest first. Logs can carry the data a service
+    /// handled, so only its owner or the management key may read them.
+    pub(crate) fn logs(&self, id_or_alias: &str, caller: &PeerId) -> Result<Value, String> {
+        let service = {
+            let state = self.lock();
+            let id = self.owned(&state, id_or_alias, caller)?;
+            state.running.get(&id).cloned()
+        };
+        let service = service.ok_or_else(|| format!("service {id_or_alias} is not running"))?;
+        let entries = service.logs().into_iter().map(|e| {
+            json!({
+                "seq": e.seq,
+                "level": level_name(e.level),
+                "message": e.message,
+            })
+        });
+        Ok(Value::Array(entries.collect()))
+    }
+
     pub(crate) fn interface(&self, id_or_alias: &str) -> Result<Value, String> {
         let service = self
             .lookup(id_or_alias)
@@ -363,7 +382,7 @@ impl Services {
         let is_owner = record.owner == caller.to_string();
         if !is_owner && self.management != Some(*caller) {
             return Err(format!(
-                "peer {caller} may not change service {id}: only its owner {} or the node's management key may",
+                "peer {caller} may not change or read the logs of service {id}: only its owner {} or the node's management key may",
                 record.owner
             ));
         }
@@ -379,6 +398,16 @@ impl Services {
             "aliases": record.aliases,
             "worker_id": self.node_peer.to_string(),
         })
+    }
+}
+
+fn level_name(level: weft_host::LogLevel) -> &'static str {
+    match level {
+        weft_host::LogLevel::Trace => "trace",
+        weft_host::LogLevel::Debug => "debug",
+        weft_host::LogLevel::Info => "info",
+        weft_host::LogLevel::Warn => "warn",
+        weft_host::LogLevel::Error => "error",
     }
 }
 

@@ -10,7 +10,7 @@ wit_bindgen::generate!({
 use std::collections::HashMap;
 
 use exports::weft::pipeline::steps::{Guest, Stats};
-use weft::host::{http, kv};
+use weft::host::{http, kv, log};
 
 struct Pipeline;
 
@@ -18,13 +18,18 @@ impl Guest for Pipeline {
     fn fetch(url: String) -> Result<String, String> {
         let response = http::send(&http::Request {
             method: "GET".to_string(),
-            url,
+            url: url.clone(),
             headers: Vec::new(),
             body: Vec::new(),
         })?;
         if !(200..300).contains(&response.status) {
+            log::log(log::Level::Warn, &format!("GET {url}: status {}", response.status));
             return Err(format!("HTTP status {}", response.status));
         }
+        log::log(
+            log::Level::Info,
+            &format!("fetched {} bytes from {url}", response.body.len()),
+        );
         String::from_utf8(response.body).map_err(|_| "the body is not UTF-8 text".to_string())
     }
 
@@ -49,6 +54,7 @@ impl Guest for Pipeline {
     }
 
     fn store(key: String, value: String) -> Result<(), String> {
+        log::log(log::Level::Info, &format!("stored {key}"));
         kv::set(&key, value.as_bytes())
     }
 

@@ -1,6 +1,7 @@
 //! `srv`: create, list, remove, alias and describe hosted services. The caller is the
 //! particle's init peer: it becomes the owner of what it creates, and only the owner (or the
-//! node's management key) may remove or re-alias.
+//! node's management key) may remove, re-alias or read its logs (`srv.logs`: what a service
+//! logs can carry the data it handled).
 
 use serde_json::{Value, json};
 use weft_core::PeerId;
@@ -17,6 +18,7 @@ const FUNCTIONS: &[&str] = &[
     "add_alias",
     "get_interface",
     "info",
+    "logs",
 ];
 
 pub(super) fn call(
@@ -73,6 +75,10 @@ pub(super) fn call(
         "info" => {
             let id = string_arg(function, args, 0, "service_id")?;
             services.info(id).map_err(fail)
+        }
+        "logs" => {
+            let id = string_arg(function, args, 0, "service_id")?;
+            services.logs(id, caller).map_err(fail)
         }
         _ => Err(unknown_function("srv", function, FUNCTIONS)),
     }

@@ -1,0 +1,9 @@
+//! The `weft` tool against real local networks (`weft up`, node processes on 127.0.0.1):
+//! the examples, `weft logs`, Aqua features through `weft run`, and wrong input to every
+//! command. Each test starts its own network under its own `WEFT_HOME`.
+
+#[path = "support/weft.rs"]
+mod support;
+
+#[path = "network/pipeline.rs"]
+mod pipeline;
