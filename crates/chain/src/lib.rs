@@ -1,0 +1,1 @@
+//! Weft's EVM compute marketplace client.
