@@ -5,61 +5,67 @@
 //! through to the next), or with `--all` asks every replica and reports whether they agree.
 
 use std::collections::BTreeMap;
-use std::fmt::Write as _;
 
 use anyhow::{Context as _, bail};
 use serde_json::{Value, json};
 
+use weft_node::client::script;
+
 use crate::session::Session;
 
-/// Builds the failover flow for a call with `arity` arguments (served as `a0`, `a1`, ...).
-pub fn failover_script(service: &str, function: &str, arity: usize) -> String {
+/// Builds the failover flow for a call with `arity` arguments. Everything the caller gives
+/// travels as data (getDataSrv): `peers`, `service`, `function` and the arguments `a0`, `a1`,
+/// ...; only the argument count shapes the script.
+pub fn failover_script(arity: usize) -> String {
     let args: Vec<String> = (0..arity).map(|i| format!("a{i}")).collect();
-    let mut prelude = String::from(
-        "(seq (call %init_peer_id% (\"getDataSrv\" \"-relay-\") [] -relay-) \
-         (call %init_peer_id% (\"getDataSrv\" \"peers\") [] peers))",
-    );
-    for arg in &args {
-        prelude =
-            format!("(seq {prelude} (call %init_peer_id% (\"getDataSrv\" \"{arg}\") [] {arg}))");
-    }
-    let service = air_string(service);
-    let function = air_string(function);
-    let args = args.join(" ");
-    let mut script = String::new();
     // A replica the relay has no connection to would swallow the particle: skip it unless it
-    // is the relay itself. Any error on a replica falls through to the next one; LAST runs
-    // only when every replica failed.
-    let _ = write!(
-        script,
+    // is the relay itself. Any error on a replica falls through to the next one; the last
+    // branch runs only when every replica failed.
+    let body = format!(
         r#"(xor
- (seq
-  {prelude}
   (fold peers p
    (xor
     (seq
      (seq
       (xor
-       (match p -relay- (null))
-       (seq (call -relay- ("peer" "is_connected") [p] up) (match up true (null))))
+       (match p relay (null))
+       (seq (call relay ("peer" "is_connected") [p] up) (match up true (null))))
       (seq
-       (call -relay- ("op" "noop") [])
-       (call p ({service} {function}) [{args}] result)))
+       (call relay ("op" "noop") [])
+       (call p (service function) [{}] result)))
      (seq
-      (call -relay- ("op" "noop") [])
+      (call relay ("op" "noop") [])
       (call %init_peer_id% ("callbackSrv" "response") [result p])))
     (next p))
    (seq
-    (call -relay- ("op" "noop") [])
-    (call %init_peer_id% ("errorHandlingSrv" "error") [%last_error% 0]))))
- (call %init_peer_id% ("errorHandlingSrv" "error") [:error: 0]))"#
+    (call relay ("op" "noop") [])
+    (call %init_peer_id% ("errorHandlingSrv" "error") [%last_error% 0])))
+ (call %init_peer_id% ("errorHandlingSrv" "error") [:error: 0]))"#,
+        args.join(" ")
     );
-    script
+    let names: Vec<&str> = ["peers", "service", "function"]
+        .into_iter()
+        .chain(args.iter().map(String::as_str))
+        .collect();
+    script::with_args(&names, &body)
 }
 
-fn air_string(s: &str) -> String {
-    // AIR string literals have no escapes: refuse quotes rather than build a broken script.
-    format!("\"{s}\"")
+/// The data for [`failover_script`]: the peers to try, the target and the arguments.
+fn call_data(
+    service: &str,
+    function: &str,
+    args: &[Value],
+    peers: &[String],
+) -> BTreeMap<String, Value> {
+    let mut data = BTreeMap::from([
+        ("peers".to_owned(), json!(peers)),
+        ("service".to_owned(), json!(service)),
+        ("function".to_owned(), json!(function)),
+    ]);
+    for (i, arg) in args.iter().enumerate() {
+        data.insert(format!("a{i}"), arg.clone());
+    }
+    data
 }
 
 /// Splits `SERVICE.FUNCTION`.
@@ -70,13 +76,6 @@ pub fn parse_target(target: &str) -> anyhow::Result<(String, String)> {
         .with_context(|| {
             format!("`{target}` is not SERVICE.FUNCTION (for example `hello.greet`)")
         })?;
-    for part in [service, function] {
-        if part.contains(['"', '\\']) || part.chars().any(char::is_whitespace) {
-            bail!(
-                "`{part}` cannot be a service or function name (no quotes, backslashes or spaces)"
-            );
-        }
-    }
     Ok((service.to_owned(), function.to_owned()))
 }
 
@@ -109,11 +108,8 @@ pub fn call(
     if peers.is_empty() {
         bail!("no replicas to call: deploy the service first (`weft deploy`) or pass --peers");
     }
-    let script = failover_script(service, function, args.len());
-    let mut data = BTreeMap::from([("peers".to_owned(), json!(peers))]);
-    for (i, arg) in args.iter().enumerate() {
-        data.insert(format!("a{i}"), arg.clone());
-    }
+    let script = failover_script(args.len());
+    let data = call_data(service, function, args, peers);
     let values = session
         .execute(&script, data)
         .with_context(|| format!("calling {service}.{function} failed on every replica"))?;
@@ -134,12 +130,9 @@ pub fn call_all(
     args: &[Value],
     peers: &[String],
 ) -> Vec<(String, Result<Value, String>)> {
-    let script = failover_script(service, function, args.len());
+    let script = failover_script(args.len());
     let runs = peers.iter().map(|peer| {
-        let mut data = BTreeMap::from([("peers".to_owned(), json!([peer]))]);
-        for (i, arg) in args.iter().enumerate() {
-            data.insert(format!("a{i}"), arg.clone());
-        }
+        let data = call_data(service, function, args, std::slice::from_ref(peer));
         let client = session.client.clone();
         let script = script.clone();
         async move {
@@ -166,7 +159,7 @@ mod tests {
     #[test]
     fn failover_script_is_valid_air() {
         for arity in [0, 1, 3] {
-            let script = failover_script("hello", "greet", arity);
+            let script = failover_script(arity);
             weft_air::parse(&script).unwrap_or_else(|e| panic!("{e}\n{script}"));
         }
     }
@@ -179,7 +172,11 @@ mod tests {
         );
         assert!(parse_target("nodot").is_err());
         assert!(parse_target("a.").is_err());
-        assert!(parse_target("a\".b").is_err());
+        // Names travel as data: any text is a valid name for the script.
+        assert_eq!(
+            parse_target("a\" b.c").unwrap(),
+            ("a\" b".to_owned(), "c".to_owned())
+        );
         assert_eq!(
             parse_args("[1, \"x\"]").unwrap(),
             vec![json!(1), json!("x")]

@@ -12,6 +12,7 @@ use anyhow::{Context as _, bail};
 use base64::Engine as _;
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
+use weft_node::client::script;
 
 use crate::project::Project;
 use crate::session::Session;
@@ -33,49 +34,37 @@ pub struct Replica {
 }
 
 /// Uploads the module, creates the service, aliases it; removes it again if aliasing fails.
+/// Data: `target`, `module`, `alias`.
 const DEPLOY_ONE: &str = r#"
 (xor
  (seq
   (seq
+   (call relay ("op" "noop") [])
    (seq
-    (call %init_peer_id% ("getDataSrv" "-relay-") [] -relay-)
-    (call %init_peer_id% ("getDataSrv" "target") [] target))
-   (seq
-    (call %init_peer_id% ("getDataSrv" "module") [] module)
-    (call %init_peer_id% ("getDataSrv" "alias") [] alias)))
-  (seq
-   (seq
-    (call -relay- ("op" "noop") [])
+    (call target ("dist" "add_module") [module] hash)
     (seq
-     (call target ("dist" "add_module") [module] hash)
-     (seq
-      (call target ("srv" "create") [hash] id)
-      (xor
-       (call target ("srv" "add_alias") [alias id])
-       (seq
-        (call target ("srv" "remove") [id])
-        (fail :error:))))))
-   (seq
-    (call -relay- ("op" "noop") [])
-    (call %init_peer_id% ("callbackSrv" "response") [hash id]))))
+     (call target ("srv" "create") [hash] id)
+     (xor
+      (call target ("srv" "add_alias") [alias id])
+      (seq
+       (call target ("srv" "remove") [id])
+       (fail :error:))))))
+  (seq
+   (call relay ("op" "noop") [])
+   (call %init_peer_id% ("callbackSrv" "response") [hash id])))
  (call %init_peer_id% ("errorHandlingSrv" "error") [:error: 0]))
 "#;
 
+/// Removes one service. Data: `target`, `id`.
 const REMOVE_ONE: &str = r#"
 (xor
  (seq
   (seq
-   (seq
-    (call %init_peer_id% ("getDataSrv" "-relay-") [] -relay-)
-    (call %init_peer_id% ("getDataSrv" "target") [] target))
-   (call %init_peer_id% ("getDataSrv" "id") [] id))
+   (call relay ("op" "noop") [])
+   (call target ("srv" "remove") [id]))
   (seq
-   (seq
-    (call -relay- ("op" "noop") [])
-    (call target ("srv" "remove") [id]))
-   (seq
-    (call -relay- ("op" "noop") [])
-    (call %init_peer_id% ("callbackSrv" "response") [true]))))
+   (call relay ("op" "noop") [])
+   (call %init_peer_id% ("callbackSrv" "response") [true])))
  (call %init_peer_id% ("errorHandlingSrv" "error") [:error: 0]))
 "#;
 
@@ -100,6 +89,7 @@ pub fn deploy(
         module: String::new(),
         replicas: Vec::new(),
     };
+    let script = script::with_args(&["target", "module", "alias"], DEPLOY_ONE);
     for target in targets {
         let args = BTreeMap::from([
             ("target".to_owned(), json!(target)),
@@ -107,7 +97,7 @@ pub fn deploy(
             ("alias".to_owned(), json!(alias)),
         ]);
         let result = session
-            .execute(DEPLOY_ONE, args)
+            .execute(&script, args)
             .and_then(|values| match values.as_slice() {
                 [Value::String(hash), Value::String(id)] => Ok((hash.clone(), id.clone())),
                 other => bail!("unexpected deploy response {other:?}"),
@@ -146,13 +136,14 @@ pub fn deploy(
 
 /// Removes the given services (the developer's key owns them).
 pub fn remove(session: &Session, replicas: &[Replica]) -> anyhow::Result<()> {
+    let script = script::with_args(&["target", "id"], REMOVE_ONE);
     let mut failures = Vec::new();
     for replica in replicas {
         let args = BTreeMap::from([
             ("target".to_owned(), json!(replica.peer_id)),
             ("id".to_owned(), json!(replica.service_id)),
         ]);
-        if let Err(e) = session.execute(REMOVE_ONE, args) {
+        if let Err(e) = session.execute(&script, args) {
             failures.push(format!("{}: {e:#}", replica.peer_id));
         }
     }

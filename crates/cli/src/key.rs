@@ -4,7 +4,7 @@
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
 
-use anyhow::{Context as _, bail};
+use anyhow::bail;
 use clap::Subcommand;
 use weft_core::KeyPair;
 
@@ -42,7 +42,7 @@ pub fn run(command: KeyCommand) -> anyhow::Result<()> {
                 );
             }
             let keys = KeyPair::generate();
-            write_key(&path, &keys)?;
+            write_key(&path, &keys, force)?;
             print_key(&path, &keys, json)
         }
         KeyCommand::Show { key, json } => {
@@ -85,38 +85,25 @@ pub fn load_or_create(path: Option<&Path>) -> anyhow::Result<KeyPair> {
         return read_key(&path);
     }
     let keys = KeyPair::generate();
-    write_key(&path, &keys)?;
+    write_key(&path, &keys, false)?;
     Ok(keys)
 }
 
+/// A key file, through the node's reader (the node keeps its own key in the same format).
 pub fn read_key(path: &Path) -> anyhow::Result<KeyPair> {
-    let meta = std::fs::metadata(path).with_context(|| {
-        format!(
-            "cannot read the key {}: create one with `weft key new`",
-            path.display()
-        )
-    })?;
-    // A key file is one short line; refuse to read anything else into memory.
-    if meta.len() > 1024 {
-        bail!("{} is not a Weft key file (too large)", path.display());
-    }
-    let text = std::fs::read_to_string(path)
-        .with_context(|| format!("cannot read the key {}", path.display()))?;
-    KeyPair::from_secret_text(&text).with_context(|| format!("{}", path.display()))
+    weft_node::read_key_file(path).map_err(|error| match error {
+        weft_node::NodeError::Io { ref source, .. }
+            if source.kind() == std::io::ErrorKind::NotFound =>
+        {
+            anyhow::anyhow!(
+                "cannot read the key {}: create one with `weft key new`",
+                path.display()
+            )
+        }
+        other => anyhow::Error::new(other),
+    })
 }
 
-fn write_key(path: &Path, keys: &KeyPair) -> anyhow::Result<()> {
-    if let Some(dir) = path.parent() {
-        std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
-    }
-    let mut options = std::fs::OpenOptions::new();
-    options.write(true).create(true).truncate(true);
-    #[cfg(unix)]
-    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
-    let mut file = options
-        .open(path)
-        .with_context(|| format!("cannot write the key {}", path.display()))?;
-    writeln!(file, "{}", keys.to_secret_text())
-        .with_context(|| format!("cannot write the key {}", path.display()))?;
-    Ok(())
+fn write_key(path: &Path, keys: &KeyPair, replace: bool) -> anyhow::Result<()> {
+    Ok(weft_node::write_key_file(path, keys, replace)?)
 }

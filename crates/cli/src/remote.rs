@@ -284,20 +284,16 @@ pub fn run(args: RunArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Lists one node's services.
+/// Lists one node's services. Data: `target`.
 const LIST_SERVICES: &str = r#"
 (xor
  (seq
   (seq
-   (call %init_peer_id% ("getDataSrv" "-relay-") [] -relay-)
-   (call %init_peer_id% ("getDataSrv" "target") [] target))
+   (call relay ("op" "noop") [])
+   (call target ("srv" "list") [] services))
   (seq
-   (seq
-    (call -relay- ("op" "noop") [])
-    (call target ("srv" "list") [] services))
-   (seq
-    (call -relay- ("op" "noop") [])
-    (call %init_peer_id% ("callbackSrv" "response") [services]))))
+   (call relay ("op" "noop") [])
+   (call %init_peer_id% ("callbackSrv" "response") [services])))
  (call %init_peer_id% ("errorHandlingSrv" "error") [:error: 0]))
 "#;
 
@@ -314,12 +310,13 @@ pub struct StatusArgs {
 pub fn status(args: StatusArgs) -> anyhow::Result<()> {
     let session = Session::open(&args.connect)?;
     let nodes = session.network.clone().map(|s| s.nodes).unwrap_or_default();
+    let list_services = weft_node::client::script::with_args(&["target"], LIST_SERVICES);
     let mut report = Vec::new();
     for node in &nodes {
         let alive = node.is_alive();
         let services = if alive {
             let data = BTreeMap::from([("target".to_owned(), json!(node.peer_id))]);
-            match session.execute(LIST_SERVICES, data) {
+            match session.execute(&list_services, data) {
                 Ok(mut values) if !values.is_empty() => values.swap_remove(0),
                 Ok(_) => Value::Null,
                 Err(e) => json!({"error": format!("{e:#}")}),

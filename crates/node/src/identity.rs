@@ -1,7 +1,9 @@
-//! The node's key pair, kept in `data_dir/identity.key` (base58 of the 32-byte secret seed),
-//! created on first start with owner-only permissions.
+//! Key files: one line, the base58 text of a 32-byte ed25519 secret seed
+//! ([`KeyPair::to_secret_text`]), readable by the owner only. The node keeps its own key in
+//! `data_dir/identity.key`, created on first start; the `weft` tool keeps a developer's key in
+//! the same format through [`read_key_file`] and [`write_key_file`].
 
-use std::io::Write;
+use std::io::{Read, Write};
 use std::path::Path;
 
 use weft_core::KeyPair;
@@ -10,43 +12,66 @@ use crate::NodeError;
 
 pub(crate) const FILE_NAME: &str = "identity.key";
 
+/// A key file is one short line; anything longer is not one, and is not read into memory.
+const MAX_KEY_FILE_BYTES: u64 = 1024;
+
 /// Reads the node's key pair from `data_dir`, or makes one and stores it there.
 pub(crate) fn load_or_create(data_dir: &Path) -> Result<KeyPair, NodeError> {
     let path = data_dir.join(FILE_NAME);
-    match std::fs::read_to_string(&path) {
-        Ok(text) => parse(&text).map_err(|message| NodeError::Identity { path, message }),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => create(&path),
-        Err(source) => Err(NodeError::io("cannot read identity key", path, source)),
+    match read_key_file(&path) {
+        Err(NodeError::Io { source, .. }) if source.kind() == std::io::ErrorKind::NotFound => {
+            let keys = KeyPair::generate();
+            write_key_file(&path, &keys, false)?;
+            tracing::info!(peer_id = %keys.peer_id(), path = %path.display(), "created a new identity");
+            Ok(keys)
+        }
+        other => other,
     }
 }
 
-fn parse(text: &str) -> Result<KeyPair, String> {
-    let bytes = bs58::decode(text.trim())
-        .into_vec()
-        .map_err(|e| format!("not base58 ({e})"))?;
-    let seed: [u8; 32] = bytes.try_into().map_err(|bytes: Vec<u8>| {
-        format!(
-            "holds {} bytes; an ed25519 secret seed is 32 bytes",
-            bytes.len()
-        )
-    })?;
-    Ok(KeyPair::from_seed(seed))
+/// Reads a key file. A missing file is [`NodeError::Io`] with `NotFound`; a file that is not
+/// a key is [`NodeError::Identity`].
+pub fn read_key_file(path: &Path) -> Result<KeyPair, NodeError> {
+    let file = std::fs::File::open(path)
+        .map_err(|source| NodeError::io("cannot read key", path, source))?;
+    let mut text = String::new();
+    file.take(MAX_KEY_FILE_BYTES + 1)
+        .read_to_string(&mut text)
+        .map_err(|source| NodeError::io("cannot read key", path, source))?;
+    if text.len() as u64 > MAX_KEY_FILE_BYTES {
+        return Err(NodeError::Identity {
+            path: path.into(),
+            message: "too large to be a key file".into(),
+        });
+    }
+    KeyPair::from_secret_text(&text).map_err(|e| NodeError::Identity {
+        path: path.into(),
+        message: e.to_string(),
+    })
 }
 
-fn create(path: &Path) -> Result<KeyPair, NodeError> {
-    let keys = KeyPair::generate();
+/// Writes `keys` to a key file with owner-only permissions, creating its folder. An existing
+/// file is an error unless `replace`: a key that is lost cannot be recovered.
+pub fn write_key_file(path: &Path, keys: &KeyPair, replace: bool) -> Result<(), NodeError> {
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir)
+            .map_err(|source| NodeError::io("cannot create folder", dir, source))?;
+    }
     let mut options = std::fs::OpenOptions::new();
-    options.write(true).create_new(true);
+    options.write(true);
+    if replace {
+        options.create(true).truncate(true);
+    } else {
+        options.create_new(true);
+    }
     #[cfg(unix)]
     std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
-    let text = format!("{}\n", bs58::encode(keys.seed()).into_string());
+    let text = format!("{}\n", keys.to_secret_text());
     let written = options.open(path).and_then(|mut file| {
         file.write_all(text.as_bytes())?;
         file.sync_all()
     });
-    written.map_err(|source| NodeError::io("cannot create identity key", path, source))?;
-    tracing::info!(peer_id = %keys.peer_id(), path = %path.display(), "created a new identity");
-    Ok(keys)
+    written.map_err(|source| NodeError::io("cannot write key", path, source))
 }
 
 #[cfg(test)]
@@ -76,8 +101,24 @@ mod tests {
         std::fs::write(dir.path().join(FILE_NAME), "abc").unwrap();
         let err = load_or_create(dir.path()).unwrap_err().to_string();
         assert!(
-            err.contains("identity.key") && err.contains("32 bytes"),
+            err.contains("identity.key") && err.contains("32-byte"),
             "{err}"
         );
+        std::fs::write(dir.path().join(FILE_NAME), "1".repeat(5000)).unwrap();
+        let err = load_or_create(dir.path()).unwrap_err().to_string();
+        assert!(err.contains("too large"), "{err}");
+    }
+
+    #[test]
+    fn an_existing_key_is_replaced_only_when_asked() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("sub/key");
+        let first = KeyPair::generate();
+        write_key_file(&path, &first, false).unwrap();
+        assert!(write_key_file(&path, &KeyPair::generate(), false).is_err());
+        assert_eq!(read_key_file(&path).unwrap().peer_id(), first.peer_id());
+        let second = KeyPair::generate();
+        write_key_file(&path, &second, true).unwrap();
+        assert_eq!(read_key_file(&path).unwrap().peer_id(), second.peer_id());
     }
 }

@@ -39,6 +39,7 @@ mod transport;
 
 pub use config::{HostLimitsConfig, LimitsConfig, NodeConfig};
 pub use error::NodeError;
+pub use identity::{read_key_file, write_key_file};
 pub use node::{Node, run_until_ctrl_c};
 pub use node_core::{NodeCore, load_identity};
 pub use transport::Transport;
