@@ -72,6 +72,9 @@ pub struct Data {
     /// The hash of each held value by allocation address, so a value passed
     /// back unchanged (an identity service) is recognized without hashing it.
     by_addr: FastMap<usize, ValueHash>,
+    /// This peer's memory of stream order: the rank of every stream element its
+    /// runs saw (see `exec::stream`). Local: not encoded, not compared.
+    stream_ranks: FastMap<EntryKey, u64>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
@@ -98,17 +101,22 @@ impl PartialEq for Data {
 impl Data {
     /// The canonical encoding (see `docs/data-format.md`). Equal data give equal bytes.
     pub fn to_bytes(&self) -> Vec<u8> {
-        codec::encode(self.batches.values().map(|batch| &**batch))
+        codec::encode(
+            self.batches.values().map(|batch| &**batch),
+            &self.stream_order(),
+        )
     }
 
     /// Decodes data, checking every length against the input and `limits`.
     /// Signatures are checked when the data is merged (by [`crate::run`] or
     /// [`Data::merge`]), since that needs the producers' keys.
     pub fn from_bytes(bytes: &[u8], limits: &Limits) -> Result<Self, Error> {
+        let decoded = codec::decode(bytes, limits)?;
         let mut data = Self::default();
-        for batch in codec::decode(bytes, limits)? {
+        for batch in decoded.batches {
             data.insert_trusted(batch);
         }
+        data.remember_stream_order(&decoded.stream_order);
         Ok(data)
     }
 
@@ -142,10 +150,12 @@ impl Data {
     /// not hold yet. On error `self` is unchanged.
     pub fn merge(
         &mut self,
-        incoming: Data,
+        mut incoming: Data,
         particle_id: &str,
         keys: &dyn PeerKeys,
     ) -> Result<(), Error> {
+        let order = incoming.stream_order();
+        incoming.stream_ranks.clear();
         let store =
             Store::stage(self, incoming, particle_id, keys).map_err(|hard| Error::Rejected {
                 code: hard.code(),
@@ -153,6 +163,7 @@ impl Data {
             })?;
         let overlay = store.into_overlay();
         self.commit(overlay, None);
+        self.remember_stream_order(&order);
         Ok(())
     }
 
@@ -194,6 +205,40 @@ impl Data {
 
     pub(crate) fn hash_of(&self, value: &Arc<Value>) -> Option<ValueHash> {
         self.by_addr.get(&(Arc::as_ptr(value) as usize)).copied()
+    }
+
+    pub(crate) fn stream_rank(&self, key: EntryKey) -> Option<u64> {
+        self.stream_ranks.get(&key).copied()
+    }
+
+    /// How many stream elements have a rank; every rank is below this.
+    pub(crate) fn ranked(&self) -> u64 {
+        self.stream_ranks.len() as u64
+    }
+
+    /// The ranked stream elements, by rank.
+    fn stream_order(&self) -> Vec<EntryKey> {
+        let mut order: Vec<(u64, EntryKey)> = self
+            .stream_ranks
+            .iter()
+            .map(|(key, rank)| (*rank, *key))
+            .collect();
+        order.sort_unstable();
+        order.into_iter().map(|(_, key)| key).collect()
+    }
+
+    /// Moves out the stream ranks of data about to be merged in.
+    pub(crate) fn take_stream_ranks(&mut self) -> FastMap<EntryKey, u64> {
+        std::mem::take(&mut self.stream_ranks)
+    }
+
+    /// Ranks the stream elements a run saw that had no rank yet, in the order
+    /// given (each stream's order, streams one after the other).
+    pub(crate) fn remember_stream_order(&mut self, keys: &[EntryKey]) {
+        for key in keys {
+            let next = self.stream_ranks.len() as u64;
+            self.stream_ranks.entry(*key).or_insert(next);
+        }
     }
 
     pub(crate) fn holds_batch(&self, batch: &Batch) -> bool {

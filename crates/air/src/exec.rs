@@ -142,6 +142,8 @@ pub(crate) struct Executed {
     pub outputs: Outputs,
     /// Code and message of an error nobody caught.
     pub uncaught: Option<(i64, String)>,
+    /// Every stream element's key, each stream in its order (see [`stream`]).
+    pub stream_order: Vec<EntryKey>,
 }
 
 /// The interpreter state of one run.
@@ -237,6 +239,7 @@ pub(crate) fn execute<'s, 'd>(
         Executed {
             outputs: exec.out,
             uncaught,
+            stream_order: exec.streams.order().collect(),
         },
         exec.store,
     ))
@@ -256,6 +259,19 @@ impl<'s> Exec<'s, '_> {
 }
 
 impl<'s> Exec<'s, '_> {
+    /// Adds `elem` to stream `id`, placed by the rank this peer's earlier runs
+    /// gave it (see [`stream`] on order).
+    fn append(
+        &mut self,
+        id: StreamId,
+        name: &str,
+        mut elem: stream::Elem,
+    ) -> Result<(), HardError> {
+        elem.rank = self.store.stream_rank(elem.key);
+        let limit = self.params.limits.max_stream_len;
+        self.streams.append(id, name, elem, limit)
+    }
+
     /// Sets scalar `name` (hard error 20009 when that would shadow it outside a fold).
     fn set_scalar(&mut self, name: &'s crate::Name, val: val::Val) -> Result<(), HardError> {
         let id = self.nid(name);

@@ -134,6 +134,7 @@ pub fn run(
         )
     });
     prev.commit(overlay, batch);
+    prev.remember_stream_order(&executed.stream_order);
     let outputs = executed.outputs;
     let (ret_code, error) = match executed.uncaught {
         Some((code, message)) => (code, Some(message)),

@@ -116,35 +116,21 @@ fn join(peer: &str, stream: &str, count: &str, canon: &str) -> String {
 
 /// Asks every peer in `peers` for `peer.identify` in parallel (fan-out) and joins the
 /// answers on the relay (fan-in); returns them in the order the relay got them.
-///
-/// The relay answers first, outside the parallel fold: a join on a peer that is also one
-/// of the fold's targets never completes on the current interpreter (see the report in
-/// the test kit's commit history), so the relay is kept out of the fold.
 pub async fn identify_all(client: &Client, peers: &[PeerId]) -> Result<Vec<Value>, ClientError> {
-    let relay_too = peers.contains(&client.relay());
-    let others: Vec<String> = peers
-        .iter()
-        .filter(|p| **p != client.relay())
-        .map(ToString::to_string)
-        .collect();
-    let own = if relay_too {
-        "(seq (call relay (\"peer\" \"identify\") [] own) (ap own $infos))"
-    } else {
-        "(null)"
-    };
+    let peers: Vec<String> = peers.iter().map(ToString::to_string).collect();
     let body = format!(
-        "(seq (seq {own}
-    (fold peers p
-      (par
-        (seq (call p (\"peer\" \"identify\") [] info)
-          (ap info $infos))
-        (next p))))
+        "(seq
+  (fold peers p
+    (par
+      (seq (call p (\"peer\" \"identify\") [] info)
+        (ap info $infos))
+      (next p)))
   (seq {join}
     (call %init_peer_id% (\"callbackSrv\" \"response\") [#all])))",
         join = join("relay", "infos", "n", "all")
     );
     let script = with_args(&["peers", "n"], &body);
-    let values = args([("peers", json!(others)), ("n", json!(peers.len()))]);
+    let values = args([("peers", json!(peers)), ("n", json!(peers.len()))]);
     match single(client.execute(&script, values).await?) {
         Value::Array(items) => Ok(items),
         other => Ok(vec![other]),

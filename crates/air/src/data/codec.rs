@@ -20,14 +20,18 @@ use super::value::{
 use crate::{Error, Limits, Provenance};
 
 pub(crate) const MAGIC: &[u8; 4] = b"WFTD";
-pub(crate) const FORMAT_VERSION: u8 = 2;
+pub(crate) const FORMAT_VERSION: u8 = 3;
 
 /// Counts come from untrusted bytes: reserve at most this many items up front
 /// (an item in memory is larger than its one-byte minimum encoding).
 const PREALLOC_MAX: usize = 256;
 
-/// Encodes batches (already in canonical order).
-pub(crate) fn encode<'a>(batches: impl Iterator<Item = &'a Batch> + Clone) -> Vec<u8> {
+/// Encodes batches (already in canonical order), then the stream order: element
+/// keys in the order the encoding peer saw them.
+pub(crate) fn encode<'a>(
+    batches: impl Iterator<Item = &'a Batch> + Clone,
+    stream_order: &[EntryKey],
+) -> Vec<u8> {
     // Value table: each distinct value once, in order of first reference.
     let mut index: HashMap<ValueHash, u64> = HashMap::new();
     let mut table: Vec<&ValueRef> = Vec::new();
@@ -101,7 +105,17 @@ pub(crate) fn encode<'a>(batches: impl Iterator<Item = &'a Batch> + Clone) -> Ve
             }
         }
     }
+    write_varint(&mut out, stream_order.len() as u64);
+    for key in stream_order {
+        out.extend_from_slice(&key.0.to_be_bytes());
+    }
     out
+}
+
+/// What [`decode`] finds: the batches in encoding order and the sender's stream order.
+pub(crate) struct Decoded {
+    pub batches: Vec<Batch>,
+    pub stream_order: Vec<EntryKey>,
 }
 
 fn zigzag(n: i64) -> u64 {
@@ -113,7 +127,7 @@ fn unzigzag(n: u64) -> i64 {
 }
 
 /// Decodes and checks canonical form; batches come out in encoding order.
-pub(crate) fn decode(bytes: &[u8], limits: &Limits) -> Result<Vec<Batch>, Error> {
+pub(crate) fn decode(bytes: &[u8], limits: &Limits) -> Result<Decoded, Error> {
     if bytes.len() > limits.max_data_bytes {
         // A hard error like a bad signature: the receiving peer refuses this
         // particle and keeps its data, rather than the caller failing as a whole.
@@ -176,10 +190,23 @@ pub(crate) fn decode(bytes: &[u8], limits: &Limits) -> Result<Vec<Batch>, Error>
     if refs.next != table.len() {
         return Err(reader.fail("the value table holds values no entry refers to"));
     }
+    let order_count = reader.count()?;
+    let mut stream_order = Vec::with_capacity(order_count.min(PREALLOC_MAX));
+    let mut seen_keys = std::collections::HashSet::with_capacity(order_count.min(PREALLOC_MAX));
+    for _ in 0..order_count {
+        let key = reader.key()?;
+        if !seen_keys.insert(key) {
+            return Err(reader.fail("a stream element appears twice in the stream order"));
+        }
+        stream_order.push(key);
+    }
     if reader.pos != bytes.len() {
         return Err(reader.fail("trailing bytes after the data"));
     }
-    Ok(batches)
+    Ok(Decoded {
+        batches,
+        stream_order,
+    })
 }
 
 /// Values must be referred to in table order, so the table has one layout.
@@ -222,6 +249,12 @@ impl<'b> Reader<'b> {
         let slice = &self.bytes[self.pos..self.pos + n];
         self.pos += n;
         Ok(slice)
+    }
+
+    fn key(&mut self) -> Result<EntryKey, Error> {
+        let mut raw = [0u8; 16];
+        raw.copy_from_slice(self.take(16)?);
+        Ok(EntryKey(u128::from_be_bytes(raw)))
     }
 
     fn byte(&mut self) -> Result<u8, Error> {
@@ -332,9 +365,7 @@ impl<'b> Reader<'b> {
         let n = self.count()?;
         let mut entries: Vec<(EntryKey, Entry)> = Vec::with_capacity(n.min(PREALLOC_MAX));
         for _ in 0..n {
-            let mut raw = [0u8; 16];
-            raw.copy_from_slice(self.take(16)?);
-            let key = EntryKey(u128::from_be_bytes(raw));
+            let key = self.key()?;
             if entries.last().is_some_and(|(last, _)| *last >= key) {
                 return Err(self.fail("entries are not in ascending key order"));
             }

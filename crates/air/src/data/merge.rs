@@ -59,19 +59,22 @@ pub(crate) struct Overlay {
 pub(crate) struct Store<'d> {
     base: &'d Data,
     over: Overlay,
+    /// The stream order the incoming data's sender saw (see `exec::stream`).
+    incoming_ranks: FastMap<EntryKey, u64>,
 }
 
 impl<'d> Store<'d> {
     /// Verifies and stages every batch of `incoming` that `base` lacks.
     pub(crate) fn stage(
         base: &'d Data,
-        incoming: Data,
+        mut incoming: Data,
         particle_id: &str,
         keys: &dyn PeerKeys,
     ) -> Result<Self, HardError> {
         let mut store = Self {
             base,
             over: Overlay::default(),
+            incoming_ranks: incoming.take_stream_ranks(),
         };
         let fresh: Vec<Arc<Batch>> = incoming
             .into_batches()
@@ -116,6 +119,17 @@ impl<'d> Store<'d> {
             .or_else(|| base.and_then(|slot| slot.result.as_ref()));
         let sent = extra.is_some_and(|slot| slot.sent) || base.is_some_and(|slot| slot.sent);
         (result, sent)
+    }
+
+    /// The rank of a stream element in this peer's earlier runs.
+    /// The rank of a stream element: this peer's earlier runs first, then the
+    /// order the incoming data's sender saw.
+    pub(crate) fn stream_rank(&self, key: EntryKey) -> Option<u64> {
+        self.base.stream_rank(key).or_else(|| {
+            self.incoming_ranks
+                .get(&key)
+                .map(|rank| self.base.ranked() + rank)
+        })
     }
 
     /// Returns `value` sharing the allocation of an equal value already known.

@@ -22,7 +22,6 @@ use crate::{
 
 impl<'s> Exec<'s, '_> {
     pub(super) fn ap(&mut self, instr: &'s Instr, ap: &'s Ap) -> Res<()> {
-        let limit = self.params.limits.max_stream_len;
         match ap {
             Ap::Value { source, target } => {
                 let val = self.resolve(source)?;
@@ -34,8 +33,9 @@ impl<'s> Exec<'s, '_> {
                             key: key::node(self.ctx, instr.id.0),
                             val,
                             map_key: None,
+                            rank: None,
                         };
-                        self.streams.append(id, name.as_str(), elem, limit)?;
+                        self.append(id, name.as_str(), elem)?;
                     }
                 }
             }
@@ -55,8 +55,9 @@ impl<'s> Exec<'s, '_> {
                     key: key::node(self.ctx, instr.id.0),
                     val,
                     map_key: Some(Box::new(map_key)),
+                    rank: None,
                 };
-                self.streams.append(id, map.as_str(), elem, limit)?;
+                self.append(id, map.as_str(), elem)?;
             }
         }
         Ok(())

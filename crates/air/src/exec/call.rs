@@ -134,9 +134,9 @@ impl<'s> Exec<'s, '_> {
                     key,
                     val,
                     map_key: None,
+                    rank: None,
                 };
-                self.streams
-                    .append(id, name.as_str(), elem, self.params.limits.max_stream_len)?;
+                self.append(id, name.as_str(), elem)?;
             }
         }
         Ok(())

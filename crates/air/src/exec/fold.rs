@@ -70,6 +70,9 @@ impl<'s> Exec<'s, '_> {
         };
         let len = self.items_len(&state.items);
         let is_stream = matches!(state.items, Items::Stream(_));
+        if let Items::Stream(id) = state.items {
+            self.streams.note_start(id);
+        }
         if len == 0
             && let Items::Stream(id) = state.items
         {
