@@ -33,17 +33,17 @@ pub struct Replica {
     pub service_id: String,
 }
 
-/// Uploads the module, creates the service, aliases it; removes it again if aliasing fails.
-/// Data: `target`, `module`, `alias`.
+/// Adds the uploaded module, creates the service, aliases it; removes it again if aliasing
+/// fails. Data: `target`, `hash` (of a complete chunked upload), `alias`.
 const DEPLOY_ONE: &str = r#"
 (xor
  (seq
   (seq
    (call relay ("op" "noop") [])
    (seq
-    (call target ("dist" "add_module") [module] hash)
+    (call target ("dist" "commit") [hash] module)
     (seq
-     (call target ("srv" "create") [hash] id)
+     (call target ("srv" "create") [module] id)
      (xor
       (call target ("srv" "add_alias") [alias id])
       (seq
@@ -51,9 +51,30 @@ const DEPLOY_ONE: &str = r#"
        (fail :error:))))))
   (seq
    (call relay ("op" "noop") [])
-   (call %init_peer_id% ("callbackSrv" "response") [hash id])))
+   (call %init_peer_id% ("callbackSrv" "response") [module id])))
  (call %init_peer_id% ("errorHandlingSrv" "error") [:error: 0]))
 "#;
+
+/// Sends one piece of the component. Data: `target`, `hash`, `total`, `offset`, `chunk`.
+/// Response: how many bytes of it the node has.
+const ADD_CHUNK: &str = r#"
+(xor
+ (seq
+  (seq
+   (call relay ("op" "noop") [])
+   (call target ("dist" "add_chunk") [hash total offset chunk] received))
+  (seq
+   (call relay ("op" "noop") [])
+   (call %init_peer_id% ("callbackSrv" "response") [received])))
+ (call %init_peer_id% ("errorHandlingSrv" "error") [:error: 0]))
+"#;
+
+/// The largest piece `dist.add_chunk` takes: a component goes to a node in pieces because
+/// one call argument is at most 16 MiB, less than an interpreted-language component.
+const CHUNK_BYTES: usize = 4 << 20;
+
+/// How long a node may take to compile the component and create the service.
+const COMPILE_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(150);
 
 /// Removes one service. Data: `target`, `id`.
 const REMOVE_ONE: &str = r#"
@@ -82,22 +103,22 @@ pub fn deploy(
             component.display()
         )
     })?;
-    let module = base64::engine::general_purpose::STANDARD.encode(&bytes);
+    let hash = blake3::hash(&bytes).to_hex().to_string();
     let alias = project.manifest.service.alias.clone();
     let mut deployment = Deployment {
         alias: alias.clone(),
         module: String::new(),
         replicas: Vec::new(),
     };
-    let script = script::with_args(&["target", "module", "alias"], DEPLOY_ONE);
+    let script = script::with_args(&["target", "hash", "alias"], DEPLOY_ONE);
     for target in targets {
         let args = BTreeMap::from([
             ("target".to_owned(), json!(target)),
-            ("module".to_owned(), json!(module)),
+            ("hash".to_owned(), json!(hash)),
             ("alias".to_owned(), json!(alias)),
         ]);
-        let result = session
-            .execute(&script, args)
+        let result = upload(session, target, &hash, &bytes, quiet)
+            .and_then(|()| session.execute_within(&script, args, COMPILE_TIMEOUT))
             .and_then(|values| match values.as_slice() {
                 [Value::String(hash), Value::String(id)] => Ok((hash.clone(), id.clone())),
                 other => bail!("unexpected deploy response {other:?}"),
@@ -132,6 +153,48 @@ pub fn deploy(
         }
     }
     Ok(deployment)
+}
+
+/// Sends the component to `target` in pieces; a node that has it already says so at once.
+fn upload(
+    session: &Session,
+    target: &str,
+    hash: &str,
+    bytes: &[u8],
+    quiet: bool,
+) -> anyhow::Result<()> {
+    let script = script::with_args(&["target", "hash", "total", "offset", "chunk"], ADD_CHUNK);
+    let total = bytes.len();
+    let mut offset = 0;
+    for chunk in bytes.chunks(CHUNK_BYTES) {
+        if !quiet && total > CHUNK_BYTES {
+            eprintln!(
+                "  {target}  uploading {} of {} KiB",
+                (offset + chunk.len()) / 1024,
+                total / 1024
+            );
+        }
+        let args = BTreeMap::from([
+            ("target".to_owned(), json!(target)),
+            ("hash".to_owned(), json!(hash)),
+            ("total".to_owned(), json!(total)),
+            ("offset".to_owned(), json!(offset)),
+            (
+                "chunk".to_owned(),
+                json!(base64::engine::general_purpose::STANDARD.encode(chunk)),
+            ),
+        ]);
+        let received = session
+            .execute(&script, args)
+            .context("uploading the component failed")?;
+        match received.as_slice() {
+            [Value::Number(n)] if n.as_u64() == Some(total as u64) => return Ok(()),
+            [Value::Number(n)] if n.as_u64() == Some((offset + chunk.len()) as u64) => {}
+            other => bail!("unexpected upload response {other:?}"),
+        }
+        offset += chunk.len();
+    }
+    bail!("the node did not take the whole component")
 }
 
 /// Removes the given services (the developer's key owns them).

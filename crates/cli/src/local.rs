@@ -17,6 +17,8 @@ use crate::state_file;
 
 /// How long one node may take to print its ready line.
 const READY_TIMEOUT: Duration = Duration::from_secs(30);
+/// The call timeout of local nodes.
+const COMMIT_TIMEOUT_MS: u64 = 120_000;
 /// How long `down` waits for a node to exit after SIGTERM before SIGKILL.
 const STOP_TIMEOUT: Duration = Duration::from_secs(10);
 
@@ -135,7 +137,7 @@ fn start_node(
         .with_context(|| format!("cannot create {}", dir.display()))?;
     let config = dir.join("config.toml");
     let text = format!(
-        "# Written by `weft up`.\nlisten = [\"/ip4/127.0.0.1/tcp/0\", \"/ip4/127.0.0.1/udp/0/quic-v1\"]\nbootstrap = {}\ndata_dir = {}\n\n[host]\nhttp_allow = {}\n",
+        "# Written by `weft up`.\nlisten = [\"/ip4/127.0.0.1/tcp/0\", \"/ip4/127.0.0.1/udp/0/quic-v1\"]\nbootstrap = {}\ndata_dir = {}\n\n[limits]\n# dist.commit compiles a component within one call: tens of MiB for Python take longer than\n# the default 10 s on a small machine running debug builds.\ncall_timeout_ms = {COMMIT_TIMEOUT_MS}\n\n[host]\nhttp_allow = {}\n",
         toml_list(bootstrap),
         toml_string(&dir.join("data").display().to_string()),
         toml_list(http_allow),

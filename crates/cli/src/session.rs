@@ -82,6 +82,17 @@ impl Session {
         Ok(self.runtime.block_on(self.client.execute(script, args))?)
     }
 
+    /// [`Session::execute`] with its own timeout, for flows known to take long.
+    pub fn execute_within(
+        &self,
+        script: &str,
+        args: BTreeMap<String, Value>,
+        timeout: Duration,
+    ) -> anyhow::Result<Vec<Value>> {
+        let run = self.client.execute_within(script, args, timeout);
+        Ok(self.runtime.block_on(run)?)
+    }
+
     /// Peer ids of the local network's running nodes.
     pub fn local_peers(&self) -> Vec<String> {
         self.network

@@ -7,3 +7,9 @@ mod support;
 
 #[path = "network/pipeline.rs"]
 mod pipeline;
+
+#[path = "network/chat.rs"]
+mod chat;
+
+#[path = "network/languages.rs"]
+mod languages;

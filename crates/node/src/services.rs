@@ -9,6 +9,7 @@
 //! blocking threads.
 
 mod registry;
+mod uploads;
 
 use std::collections::HashMap;
 use std::path::PathBuf;
@@ -20,6 +21,8 @@ use weft_host::{ComponentId, Host, Interface, ServiceConfig};
 
 use crate::{NodeConfig, NodeError};
 use registry::{BlueprintRecord, ModuleRecord, Registry, RegistryFile, ServiceRecord};
+pub(crate) use uploads::MAX_CHUNK_BYTES;
+use uploads::Uploads;
 
 /// Names that builtins answer to: an alias like these would never be reached.
 const RESERVED: &[&str] = &[
@@ -50,6 +53,7 @@ pub(crate) struct Services {
     max_services: usize,
     max_modules: usize,
     http_allow: Vec<String>,
+    uploads: Uploads,
     state: Mutex<State>,
 }
 
@@ -69,6 +73,10 @@ impl Services {
         let host = Host::new(config.host_config())?;
         let file = RegistryFile::new(&config.data_dir);
         let registry = file.load()?;
+        let uploads = Uploads::open(
+            config.data_dir.join("uploads"),
+            config.host.max_component_bytes as u64,
+        )?;
         let services = Self {
             host,
             file,
@@ -78,6 +86,7 @@ impl Services {
             max_services: config.limits.max_services,
             max_modules: config.limits.max_modules,
             http_allow: config.host.http_allow.clone(),
+            uploads,
             state: Mutex::new(State::default()),
         };
         services.restore(registry)?;
@@ -176,6 +185,36 @@ impl Services {
         })?;
         tracing::info!(%hash, name, bytes = wasm.len(), "module added");
         Ok(hash)
+    }
+
+    /// Takes one piece of a component uploaded in chunks (see [`uploads`]); returns how many
+    /// of its bytes the node has, all of them when it holds the module already.
+    pub(crate) fn add_chunk(
+        &self,
+        hash: &str,
+        total: u64,
+        offset: u64,
+        chunk: &[u8],
+        peer: Option<PeerId>,
+    ) -> Result<u64, String> {
+        if self.has_module(hash) {
+            return Ok(total);
+        }
+        self.uploads.add_chunk(hash, total, offset, chunk, peer)
+    }
+
+    /// Turns the complete chunked upload `hash` into a module; returns its hash.
+    pub(crate) fn commit_upload(&self, hash: &str, name: &str) -> Result<String, String> {
+        if self.has_module(hash) {
+            return Ok(hash.to_ascii_lowercase());
+        }
+        let wasm = self.uploads.take(hash)?;
+        self.add_module(&wasm, name)
+    }
+
+    fn has_module(&self, hash: &str) -> bool {
+        let hash = hash.to_ascii_lowercase();
+        self.lock().registry.modules.contains_key(&hash)
     }
 
     pub(crate) fn list_modules(&self) -> Value {

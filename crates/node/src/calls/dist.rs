@@ -1,14 +1,22 @@
 //! `dist`: components by their bytes. A module is one WebAssembly component, named by the
 //! blake3 hash of its bytes; a blueprint names one module; `srv.create` takes either id.
+//!
+//! A component too large for one call argument is uploaded in pieces:
+//! `dist.add_chunk(hash, total_bytes, offset, base64)` for each piece in order, then
+//! `dist.commit(hash, config?)`, which checks the bytes against the hash and adds the module.
 
 use base64::Engine;
 use serde_json::{Value, json};
 
+use weft_core::PeerId;
+
 use super::{Failure, fail, optional_arg, string_arg, unknown_function};
-use crate::services::Services;
+use crate::services::{self, Services};
 
 const FUNCTIONS: &[&str] = &[
     "add_module",
+    "add_chunk",
+    "commit",
     "list_modules",
     "get_module_interface",
     "default_module_config",
@@ -20,15 +28,49 @@ const FUNCTIONS: &[&str] = &[
 ];
 
 pub(super) fn call(services: &Services, function: &str, args: &[Value]) -> Result<Value, Failure> {
+    call_as(services, function, args, None)
+}
+
+/// [`call`] for a particle whose init peer is `caller`: chunked uploads in progress are
+/// counted per caller.
+pub(super) fn call_as(
+    services: &Services,
+    function: &str,
+    args: &[Value],
+    caller: Option<&PeerId>,
+) -> Result<Value, Failure> {
     match function {
         "add_module" => {
             let wasm = module_bytes(args.first())?;
-            let name = optional_arg(args, 1)
-                .and_then(|config| config.get("name"))
-                .and_then(Value::as_str)
-                .unwrap_or("");
             services
-                .add_module(&wasm, name)
+                .add_module(&wasm, config_name(args, 1))
+                .map(Value::String)
+                .map_err(fail)
+        }
+        "add_chunk" => {
+            let hash = string_arg(function, args, 0, "module_hash")?;
+            let total = u64_arg(function, args, 1, "total_bytes")?;
+            let offset = u64_arg(function, args, 2, "offset")?;
+            let text = string_arg(function, args, 3, "bytes")?;
+            // Refuse oversized text before decoding it.
+            if text.len() > services::MAX_CHUNK_BYTES.div_ceil(3) * 4 + 4 {
+                return Err(fail(format!(
+                    "add_chunk: a chunk is at most {} bytes",
+                    services::MAX_CHUNK_BYTES
+                )));
+            }
+            let chunk = base64::engine::general_purpose::STANDARD
+                .decode(text.trim())
+                .map_err(|e| fail(format!("add_chunk: bytes are not base64: {e}")))?;
+            services
+                .add_chunk(hash, total, offset, &chunk, caller.copied())
+                .map(Value::from)
+                .map_err(fail)
+        }
+        "commit" => {
+            let hash = string_arg(function, args, 0, "module_hash")?;
+            services
+                .commit_upload(hash, config_name(args, 1))
                 .map(Value::String)
                 .map_err(fail)
         }
@@ -68,6 +110,22 @@ pub(super) fn call(services: &Services, function: &str, args: &[Value]) -> Resul
         }
         _ => Err(unknown_function("dist", function, FUNCTIONS)),
     }
+}
+
+/// The `name` of an optional module config argument (`{"name": ...}`), or "".
+fn config_name(args: &[Value], index: usize) -> &str {
+    optional_arg(args, index)
+        .and_then(|config| config.get("name"))
+        .and_then(Value::as_str)
+        .unwrap_or("")
+}
+
+fn u64_arg(function: &str, args: &[Value], index: usize, name: &str) -> Result<u64, Failure> {
+    args.get(index).and_then(Value::as_u64).ok_or_else(|| {
+        fail(format!(
+            "{function}: argument {name} must be a non-negative integer"
+        ))
+    })
 }
 
 /// A component's bytes: base64 text (what Fluence's tools send) or an array of bytes.
