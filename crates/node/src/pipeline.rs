@@ -11,7 +11,11 @@
 //!    executed concurrently (each under the call timeout) → their results start the next
 //!    run, until nothing is pending; a delivery of the same particle with new data also
 //!    starts a run;
-//! 5. **forget**: at the particle's deadline the actor ends and its state is dropped.
+//! 5. **forget**: at the particle's deadline the actor ends and its state is dropped. An
+//!    actor that holds nothing (its deliveries did not decode, or its runs recorded
+//!    nothing here) asks to end at once, so junk cannot hold `max_in_flight` slots; the
+//!    dispatcher agrees only if every delivery it queued for the actor was received,
+//!    so nothing queued behind the junk is lost.
 //!
 //! Task topology: one dispatcher task owns the admission state and the map of live actors
 //! (each a bounded inbox); it spawns actors into a `JoinSet` and reaps them when they end.
@@ -38,6 +42,24 @@ use admission::{Admission, AdmissionConfig};
 /// Deliveries of one particle queued for its actor; more are dropped (the sender retries
 /// with merged data anyway when the flow needs it).
 const ACTOR_QUEUE: usize = 16;
+
+/// Requests to end early waiting for the dispatcher; more are dropped (that actor then
+/// ends at its deadline, as without the request).
+const END_REQUESTS: usize = 1024;
+
+/// An actor that holds nothing asks to end: its key and how many deliveries it received.
+#[derive(Debug)]
+pub(crate) struct EndRequest {
+    pub key: ActorKey,
+    pub received: u64,
+}
+
+/// A live actor as the dispatcher sees it.
+struct Live {
+    sender: mpsc::Sender<Particle>,
+    /// Deliveries queued for it so far.
+    sent: u64,
+}
 
 /// A particle and the peer it came from.
 #[derive(Debug)]
@@ -85,28 +107,35 @@ pub(crate) fn spawn(
     input: mpsc::Receiver<Inbound>,
     shutdown: watch::Receiver<bool>,
 ) -> tokio::task::JoinHandle<()> {
+    let (end_requests, end_inbox) = mpsc::channel(END_REQUESTS);
     let dispatcher = Dispatcher {
         admission: Admission::new(config.admission.clone()),
         config,
         shared,
         live: HashMap::new(),
         actors: JoinSet::new(),
+        end_requests,
         shutdown,
     };
-    tokio::spawn(dispatcher.run(input))
+    tokio::spawn(dispatcher.run(input, end_inbox))
 }
 
 struct Dispatcher {
     config: PipelineConfig,
     shared: Arc<Shared>,
     admission: Admission,
-    live: HashMap<ActorKey, mpsc::Sender<Particle>>,
+    live: HashMap<ActorKey, Live>,
     actors: JoinSet<ActorKey>,
+    end_requests: mpsc::Sender<EndRequest>,
     shutdown: watch::Receiver<bool>,
 }
 
 impl Dispatcher {
-    async fn run(mut self, mut input: mpsc::Receiver<Inbound>) {
+    async fn run(
+        mut self,
+        mut input: mpsc::Receiver<Inbound>,
+        mut end_inbox: mpsc::Receiver<EndRequest>,
+    ) {
         loop {
             tokio::select! {
                 biased;
@@ -116,6 +145,7 @@ impl Dispatcher {
                         self.reap(key);
                     }
                 }
+                Some(request) = end_inbox.recv() => self.end_early(request),
                 inbound = input.recv() => match inbound {
                     Some(inbound) => self.receive(inbound),
                     None => break,
@@ -136,9 +166,12 @@ impl Dispatcher {
             return;
         }
         let key = ActorKey::of(&particle);
-        let particle = match self.live.get(&key) {
-            Some(actor) => match actor.try_send(particle) {
-                Ok(()) => return,
+        let particle = match self.live.get_mut(&key) {
+            Some(actor) => match actor.sender.try_send(particle) {
+                Ok(()) => {
+                    actor.sent += 1;
+                    return;
+                }
                 Err(mpsc::error::TrySendError::Full(_)) => {
                     metrics.dropped(Dropped::ActorBusy);
                     tracing::warn!(parent: &span, %from, reason = Dropped::ActorBusy.label(), "particle dropped");
@@ -157,11 +190,20 @@ impl Dispatcher {
         let (sender, inbox) = mpsc::channel(ACTOR_QUEUE);
         // A fresh channel has room for one.
         let _ = sender.try_send(particle);
-        self.live.insert(key, sender);
+        self.live.insert(key, Live { sender, sent: 1 });
         metrics
             .in_flight
             .store(self.live.len() as u64, Ordering::Relaxed);
-        let actor = actor::run(Arc::clone(&self.shared), inbox, self.shutdown.clone());
+        let ending = actor::Ending {
+            key,
+            requests: self.end_requests.clone(),
+        };
+        let actor = actor::run(
+            Arc::clone(&self.shared),
+            inbox,
+            ending,
+            self.shutdown.clone(),
+        );
         self.actors.spawn(
             async move {
                 actor.await;
@@ -173,9 +215,31 @@ impl Dispatcher {
 
     fn reap(&mut self, key: ActorKey) {
         // A newer actor may hold the key already (started when this one was ending).
-        if self.live.get(&key).is_some_and(mpsc::Sender::is_closed) {
+        if self
+            .live
+            .get(&key)
+            .is_some_and(|live| live.sender.is_closed())
+        {
             self.live.remove(&key);
         }
+        self.count_in_flight();
+    }
+
+    /// Lets an actor that holds nothing end now, if it received every delivery queued
+    /// for it: dropping its sender ends its inbox, and a later delivery of the particle
+    /// starts a fresh actor. Otherwise the actor goes on with what is queued.
+    fn end_early(&mut self, EndRequest { key, received }: EndRequest) {
+        if self
+            .live
+            .get(&key)
+            .is_some_and(|live| live.sent == received)
+        {
+            self.live.remove(&key);
+            self.count_in_flight();
+        }
+    }
+
+    fn count_in_flight(&self) {
         self.shared
             .metrics
             .in_flight

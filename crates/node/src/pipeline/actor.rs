@@ -15,7 +15,7 @@ use tracing::Instrument;
 use weft_air::{CallId, CallRequest, CallResult, Data, PeerKeys, RunParams, Script};
 use weft_core::{Particle, PeerId, PublicKey};
 
-use super::{Shared, now_ms};
+use super::{ActorKey, EndRequest, Shared, now_ms};
 use crate::calls::{ParticleInfo, fail};
 use crate::metrics::{Dropped, Metrics};
 
@@ -48,15 +48,23 @@ struct Actor {
     calls: JoinSet<(CallId, CallResult)>,
 }
 
+/// How an actor asks the dispatcher to end before its deadline.
+pub(super) struct Ending {
+    pub key: ActorKey,
+    pub requests: mpsc::Sender<EndRequest>,
+}
+
 /// Runs the actor of the particle whose first delivery is waiting in `inbox`.
 pub(super) async fn run(
     shared: Arc<Shared>,
     mut inbox: mpsc::Receiver<Particle>,
+    ending: Ending,
     mut shutdown: watch::Receiver<bool>,
 ) {
     let Some(first) = inbox.recv().await else {
         return;
     };
+    let mut received: u64 = 1;
     let ttl_left = first.deadline().saturating_sub(now_ms());
     let deadline = Instant::now() + Duration::from_millis(ttl_left);
     let script = match weft_air::parse_with_limits(&first.script, &shared.air_limits) {
@@ -91,6 +99,14 @@ pub(super) async fn run(
             Event::Delivery(data) => actor.deliver(&data),
             Event::Results(results) => actor.step(Data::default(), results),
         }
+        if actor.holds_nothing() {
+            // Best effort: when the dispatcher is too busy to take the request, the
+            // actor ends at its deadline as it would without one.
+            let _ = ending.requests.try_send(EndRequest {
+                key: ending.key,
+                received,
+            });
+        }
         event = tokio::select! {
             biased;
             _ = shutdown.changed() => break,
@@ -107,13 +123,25 @@ pub(super) async fn run(
                 }
                 Event::Results(results)
             }
-            Some(particle) = inbox.recv() => Event::Delivery(particle.data),
+            delivery = inbox.recv() => match delivery {
+                Some(particle) => {
+                    received += 1;
+                    Event::Delivery(particle.data)
+                }
+                // The dispatcher let this actor end (it holds nothing).
+                None => break,
+            },
         };
     }
     tracing::debug!("particle state forgotten");
 }
 
 impl Actor {
+    /// Nothing recorded here and nothing running: ending now loses nothing.
+    fn holds_nothing(&self) -> bool {
+        self.data.is_empty() && self.pending.is_empty() && self.calls.is_empty()
+    }
+
     fn deliver(&mut self, data: &[u8]) {
         // No bytes at all is a particle fresh from an init peer that produced nothing yet.
         let decoded = if data.is_empty() {

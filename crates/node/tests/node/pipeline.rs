@@ -155,5 +155,8 @@ async fn undecodable_data_and_scripts_are_dropped() {
     // The bad script's actor was spawned first and ends on its first poll; the
     // current-thread test runtime runs tasks in spawn order.
     assert!(text.contains("reason=\"bad_script\"} 1"), "{text}");
+    // The bad delivery's actor asked to end (it held nothing then) but the good delivery
+    // was already queued for it: it stays, holding the flow's state until the deadline.
+    assert!(text.contains("weft_particles_in_flight 1"), "{text}");
     node.core.shutdown().await.unwrap();
 }

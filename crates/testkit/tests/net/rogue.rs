@@ -39,11 +39,10 @@ async fn dropped(net: &TestNet, reason: &str) -> f64 {
     metrics::sample(&text, &name).unwrap_or_else(|| panic!("no {name} in:\n{text}"))
 }
 
-// Known bug, open in issue 4's note: a signed particle whose data does not decode keeps its
-// actor (and a `max_in_flight` slot) until its TTL, so a flood of them starves honest
-// particles. Ending the actor at once loses a good delivery queued behind the bad one (see
-// undecodable_data_and_scripts_are_dropped in weft-node); the fix needs both.
-#[ignore = "known bug: junk-data particles hold in-flight slots until their TTL (issue 4 note)"]
+// A signed particle whose data does not decode holds nothing, so its actor ends at once
+// instead of keeping a `max_in_flight` slot until its TTL: the flood cannot starve honest
+// particles (and undecodable_data_and_scripts_are_dropped in weft-node checks that a good
+// delivery queued behind a bad one is not lost).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_rogue_peer_is_dropped_and_the_node_stays_responsive() {
     let net = TestNet::builder(2)
