@@ -1,7 +1,6 @@
-//! Deploy, stop the node, start it again on its data directory: the service and its alias
-//! are back. (The end-to-end test does the same with `kill -9`.) Kv state is not checked
-//! yet: every test component with kv (`probe`, `pipeline`) also imports `http`, which the
-//! node does not grant, so none can be deployed.
+//! Deploy, store kv state, stop the node, start it again on its data directory: the
+//! services, their aliases and their kv state are back. (The end-to-end test does the same
+//! with `kill -9`.)
 
 use std::time::Duration;
 
@@ -12,15 +11,37 @@ use weft_testkit::{TestNet, flows, guest};
 const WAIT: Duration = Duration::from_secs(60);
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn services_and_their_aliases_survive_a_restart() {
-    let mut net = TestNet::start(2).await.unwrap();
+async fn services_their_aliases_and_kv_state_survive_a_restart() {
+    // The pipeline component imports `http` too: the node must allow some host for it.
+    let mut net = TestNet::builder(2)
+        .configure(|_, config| config.host.http_allow = vec!["127.0.0.1:9".into()])
+        .start()
+        .await
+        .unwrap();
     let client = net.client(0).await.unwrap();
     let node = net.peer_id(1);
     let wasm = guest("greeter-rust").unwrap();
     let deploy = flows::deploy(&client, node, &wasm, "greeter");
     let id = timeout(WAIT, deploy).await.unwrap().unwrap();
+    let pipeline = guest("pipeline").unwrap();
+    let deploy = flows::deploy(&client, node, &pipeline, "pipeline");
+    timeout(WAIT, deploy).await.unwrap().unwrap();
+    let store = flows::call(
+        &client,
+        node,
+        "pipeline",
+        "store",
+        vec![json!("city"), json!("Lisbon")],
+    );
+    timeout(WAIT, store).await.unwrap().unwrap();
 
     net.restart(1).await.unwrap();
+
+    let load = flows::call(&client, node, "pipeline", "load", vec![json!("city")]);
+    assert_eq!(
+        timeout(WAIT, load).await.unwrap().unwrap(),
+        json!({"ok": "Lisbon"})
+    );
 
     let by_alias = flows::call(&client, node, "greeter", "hello", vec![json!("a")]);
     assert_eq!(
