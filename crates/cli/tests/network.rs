@@ -13,3 +13,6 @@ mod chat;
 
 #[path = "network/languages.rs"]
 mod languages;
+
+#[path = "network/wrong_input.rs"]
+mod wrong_input;
