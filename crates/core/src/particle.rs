@@ -90,6 +90,8 @@ pub enum ParticleError {
     BadInitPeer,
     #[error("particle has {0} bytes after its data")]
     TrailingBytes(usize),
+    #[error("particle {0} length is not in its shortest encoding")]
+    NonCanonical(&'static str),
     #[error("particle signature does not verify against its init peer {0}")]
     BadSignature(Box<PeerId>),
 }
@@ -253,12 +255,20 @@ impl<'a> Reader<'a> {
         Ok(out)
     }
 
+    /// A LEB128 length in its shortest form: one particle has one encoding.
     fn varint(&mut self, what: &'static str) -> Result<u64, ParticleError> {
         let mut value = 0u64;
         for shift in (0..64).step_by(7) {
             let byte = self.take(1, what)?[0];
-            value |= u64::from(byte & 0x7f) << shift;
+            let bits = u64::from(byte & 0x7f);
+            if shift == 63 && bits > 1 {
+                break;
+            }
+            value |= bits << shift;
             if byte & 0x80 == 0 {
+                if byte == 0 && shift > 0 {
+                    return Err(ParticleError::NonCanonical(what));
+                }
                 return Ok(value);
             }
         }
@@ -383,10 +393,33 @@ mod tests {
         assert!(p.is_expired(p.timestamp + 60_000));
     }
 
+    #[test]
+    fn a_length_in_a_longer_form_than_needed_is_rejected() {
+        let mut bytes = sample().encode();
+        // The id's length byte follows the magic and version; spell it in two bytes.
+        let len = bytes[4];
+        bytes.splice(4..5, [len | 0x80, 0x00]);
+        assert_eq!(
+            Particle::decode(&bytes, &ParticleLimits::default()),
+            Err(ParticleError::NonCanonical("id"))
+        );
+    }
+
     proptest! {
         #[test]
         fn arbitrary_bytes_never_panic(bytes in proptest::collection::vec(any::<u8>(), 0..256)) {
             let _ = Particle::decode(&bytes, &ParticleLimits::default());
+        }
+
+        /// The format is canonical: whatever decodes re-encodes to the same bytes.
+        #[test]
+        fn decoded_particles_reencode_identically(tail in proptest::collection::vec(any::<u8>(), 0..64), cut in 0usize..200) {
+            let mut bytes = sample().encode();
+            bytes.truncate(cut.min(bytes.len()));
+            bytes.extend_from_slice(&tail);
+            if let Ok(p) = Particle::decode(&bytes, &ParticleLimits::default()) {
+                prop_assert_eq!(p.encode(), bytes);
+            }
         }
 
         #[test]
