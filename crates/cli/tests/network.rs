@@ -16,3 +16,6 @@ mod languages;
 
 #[path = "network/wrong_input.rs"]
 mod wrong_input;
+
+#[path = "network/aqua.rs"]
+mod aqua;
