@@ -1,4 +1,4 @@
-// Compiles contracts/*.sol with solc-js (standard-JSON API, optimizer on) and writes one
+// Compiles contracts/*.sol and contracts/test/*.sol (contracts only tests deploy) with solc-js (standard-JSON API, optimizer on) and writes one
 // artifact per contract, <out>/<Name>.json = { contractName, abi, bytecode }, which
 // crates/chain embeds through alloy's `sol!`. Output is deterministic: same sources, same bytes.
 //
@@ -17,8 +17,12 @@ if (!srcDir || !outDir) {
 }
 
 const sources = {}
-for (const file of fs.readdirSync(srcDir).filter((f) => f.endsWith('.sol')).sort()) {
-  sources[file] = { content: fs.readFileSync(path.join(srcDir, file), 'utf8') }
+for (const dir of ['', 'test']) {
+  const full = path.join(srcDir, dir)
+  if (!fs.existsSync(full)) continue
+  for (const file of fs.readdirSync(full).filter((f) => f.endsWith('.sol')).sort()) {
+    sources[path.posix.join(dir, file)] = { content: fs.readFileSync(path.join(full, file), 'utf8') }
+  }
 }
 if (Object.keys(sources).length === 0) {
   console.error(`no .sol files in ${srcDir}`)

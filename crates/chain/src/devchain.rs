@@ -290,3 +290,31 @@ async fn spawn(anvil: &Path, deadline: Instant) -> Result<(Child, String)> {
     tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
     Ok((child, format!("http://{address}")))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn missing_anvil_says_how_to_install_it() {
+        let config = DevChainConfig {
+            anvil: Some("/nonexistent/anvil".into()),
+            ..DevChainConfig::default()
+        };
+        let message = match DevChain::start(config).await {
+            Err(e) => e.to_string(),
+            Ok(_) => panic!("a dev chain started without anvil"),
+        };
+        assert!(message.contains("scripts/setup.sh"), "{message}");
+    }
+
+    #[test]
+    fn bundled_anvil_is_in_the_platform_package() {
+        let path = bundled_anvil();
+        let text = path.to_string_lossy();
+        assert!(
+            text.contains("tools/chain/node_modules/@foundry-rs/anvil-"),
+            "{text}"
+        );
+    }
+}

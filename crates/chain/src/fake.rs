@@ -235,3 +235,147 @@ impl Market for FakeMarket {
         })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+
+    use alloy::primitives::B256;
+
+    use super::*;
+    use crate::{DealStatus, MarketEvent};
+
+    const TOKEN: Address = Address::repeat_byte(0x70);
+
+    fn market() -> FakeMarket {
+        let params = MarketParams {
+            collateral_token: TOKEN,
+            treasury: Address::repeat_byte(0x7e),
+            epoch_seconds: 10,
+            min_collateral: U256::from(100),
+            slash_bps: 5_000,
+            heartbeat_epochs: 1,
+            reserve_epochs: 1,
+        };
+        FakeMarket::new(params, 1_000)
+    }
+
+    fn funded(root: &FakeMarket, byte: u8) -> FakeMarket {
+        let account = Address::with_last_byte(byte);
+        root.mint(TOKEN, account, U256::from(1_000));
+        root.as_account(account)
+    }
+
+    fn offer(price: u64) -> OfferTerms {
+        OfferTerms {
+            token: TOKEN,
+            price_per_cu: U256::from(price),
+            compute_units: 4,
+            region: B256::ZERO,
+            attributes: U256::ZERO,
+            peer_id: vec![1, 2, 3].into(),
+        }
+    }
+
+    fn terms(replicas: u32) -> DealTerms {
+        DealTerms {
+            token: TOKEN,
+            component: B256::repeat_byte(9),
+            replicas,
+            compute_units: 1,
+            max_price_per_cu: U256::from(10),
+            region: B256::ZERO,
+            required_attributes: U256::ZERO,
+        }
+    }
+
+    #[tokio::test]
+    async fn a_refused_call_changes_nothing() {
+        let root = market();
+        let dev = funded(&root, 1);
+        // The reserve check passes but the token refuses: the deal must not half-exist.
+        let err = dev
+            .create_deal(&terms(1), U256::from(5_000))
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(err.revert(), Some(Revert::InsufficientBalance { .. })),
+            "{err}"
+        );
+        assert_eq!(dev.deal(DealId(1)).await.unwrap(), None);
+        assert!(dev.events(0).await.unwrap().events.is_empty());
+        assert_eq!(
+            dev.token_balance(TOKEN, dev.account()).await.unwrap(),
+            U256::from(1_000)
+        );
+        // The id is still free for the next deal.
+        assert_eq!(
+            dev.create_deal(&terms(1), U256::from(50)).await.unwrap(),
+            DealId(1)
+        );
+    }
+
+    #[tokio::test]
+    async fn handles_share_one_market_and_clock() {
+        let root = market();
+        let p = funded(&root, 1);
+        let dev = funded(&root, 2);
+        p.register_provider(U256::from(100)).await.unwrap();
+        p.publish_offer(&offer(2)).await.unwrap();
+        let deal = dev.create_deal(&terms(1), U256::from(100)).await.unwrap();
+        assert_eq!(
+            root.deal(deal).await.unwrap().unwrap().replicas[0].provider,
+            Some(p.account())
+        );
+        root.advance_time(25);
+        assert_eq!(dev.current_epoch().await.unwrap(), 2);
+        p.heartbeat(deal).await.unwrap();
+        assert_eq!(
+            dev.earnings(p.account(), TOKEN).await.unwrap(),
+            U256::from(4)
+        );
+        assert_eq!(root.now(), 1_025);
+    }
+
+    #[tokio::test]
+    async fn events_are_read_from_a_block_on() {
+        let root = market();
+        let p = funded(&root, 1);
+        p.register_provider(U256::from(100)).await.unwrap();
+        let first = p.events(0).await.unwrap();
+        assert_eq!(first.events.len(), 1);
+        p.publish_offer(&offer(2)).await.unwrap();
+        let next = p.events(first.next_block).await.unwrap();
+        assert!(
+            matches!(
+                next.events.as_slice(),
+                [(_, MarketEvent::OfferRegistered { .. })]
+            ),
+            "{next:?}"
+        );
+        assert!(p.events(next.next_block).await.unwrap().events.is_empty());
+    }
+
+    #[tokio::test]
+    async fn heartbeat_that_exhausts_the_escrow_stops_the_deal_and_succeeds() {
+        let root = market();
+        let p = funded(&root, 1);
+        let dev = funded(&root, 2);
+        p.register_provider(U256::from(100)).await.unwrap();
+        p.publish_offer(&offer(10)).await.unwrap();
+        let deal = dev.create_deal(&terms(1), U256::from(25)).await.unwrap();
+        root.advance_time(100);
+        p.heartbeat(deal).await.unwrap();
+        let info = dev.deal(deal).await.unwrap().unwrap();
+        assert_eq!(
+            (info.status, info.escrow),
+            (DealStatus::Stopped, U256::from(5))
+        );
+        assert_eq!(
+            dev.earnings(p.account(), TOKEN).await.unwrap(),
+            U256::from(20)
+        );
+        let err = dev.report_failure(deal, 0).await.unwrap_err();
+        assert_eq!(err.revert(), Some(&Revert::DealNotActive(deal)));
+    }
+}

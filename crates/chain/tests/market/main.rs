@@ -10,6 +10,7 @@
 
 mod artifacts;
 mod harness;
+mod reentrancy;
 mod scenarios;
 
 use harness::{AnvilChain, FakeChain};
