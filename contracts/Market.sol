@@ -204,7 +204,11 @@ contract Market {
     }
 
     constructor(Params memory p) {
-        if (p.epochSeconds == 0 || p.slashBps > 10_000 || p.reserveEpochs == 0 || p.heartbeatEpochs == 0) {
+        // A zero treasury would make every slash (a transfer to it) revert, and with it the report.
+        if (
+            p.collateralToken == address(0) || p.treasury == address(0) || p.epochSeconds == 0 || p.slashBps > 10_000
+                || p.reserveEpochs == 0 || p.heartbeatEpochs == 0
+        ) {
             revert InvalidParams();
         }
         collateralToken = p.collateralToken;

@@ -134,6 +134,10 @@ impl AnvilChain {
             names: Mutex::default(),
         }
     }
+
+    pub fn dev(&self) -> &DevChain {
+        &self.dev
+    }
 }
 
 impl Chain for AnvilChain {

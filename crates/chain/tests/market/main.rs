@@ -9,6 +9,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod artifacts;
+mod deploy;
 mod harness;
 mod reentrancy;
 mod scenarios;
