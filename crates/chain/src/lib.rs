@@ -10,6 +10,8 @@
 //! - [`AlloyMarket`]: the real implementation over any JSON-RPC endpoint (alloy);
 //! - [`FakeMarket`]: the same rules in memory, for unit tests of code that uses a market;
 //! - [`keys`]: secp256k1 key files for providers and developers;
+//! - [`ProviderAgent`]: the chain side of a provider node (deploy/undeploy assignments,
+//!   worker registration, heartbeats, withdrawals);
 //! - [`DevChain`]: a local anvil chain with the contracts deployed, for `weft up` and tests.
 //!
 //! ```no_run
@@ -29,6 +31,7 @@ mod error;
 mod fake;
 pub mod keys;
 mod market;
+mod provider;
 mod types;
 
 pub use alloy::primitives::{Address, B256, Bytes, U256};
@@ -39,6 +42,7 @@ pub use devchain::{DevChain, DevChainConfig, bundled_anvil};
 pub use error::{Error, Result, Revert};
 pub use fake::FakeMarket;
 pub use market::Market;
+pub use provider::{Assignment, ProviderAgent, ProviderConfig, ProviderHandle, ensure_offer};
 pub use types::{
     Deal, DealId, DealStatus, DealTerms, EventBatch, Failure, MarketEvent, MarketParams, Offer,
     OfferId, OfferTerms, ProviderInfo, Replica, StopReason,

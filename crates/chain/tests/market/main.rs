@@ -8,6 +8,7 @@
 // Test code: a failed expectation should stop the test with its message.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod agent;
 mod artifacts;
 mod deploy;
 mod harness;
