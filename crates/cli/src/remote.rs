@@ -95,7 +95,9 @@ pub fn deploy(args: DeployArgs) -> anyhow::Result<()> {
     let deployment = deploy::deploy(&session, &project, &component, &targets, args.json)?;
     deploy::save(&project, &deployment)?;
     if let Some(previous) = previous {
-        // The new replicas are up; the old ones would only answer with old code.
+        // The new replicas are up; the old ones would only answer with old code. Replicas on
+        // nodes of an earlier local network are gone with it: asking them would only wait.
+        let running = session.local_peers();
         let stale: Vec<deploy::Replica> = previous
             .replicas
             .into_iter()
@@ -105,6 +107,7 @@ pub fn deploy(args: DeployArgs) -> anyhow::Result<()> {
                     .iter()
                     .any(|n| n.service_id == r.service_id)
             })
+            .filter(|r| !session.relay_is_local || running.contains(&r.peer_id))
             .collect();
         if let Err(e) = deploy::remove(&session, &stale) {
             eprintln!("warning: could not remove the previous deployment's services: {e:#}");

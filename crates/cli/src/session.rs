@@ -33,6 +33,8 @@ pub struct Session {
     pub client: Client,
     /// The local network, when there is one running.
     pub network: Option<NetworkState>,
+    /// The relay is one of the local network's nodes (no `--relay`).
+    pub relay_is_local: bool,
 }
 
 impl Session {
@@ -71,6 +73,7 @@ impl Session {
             runtime,
             client,
             network,
+            relay_is_local: connect.relay.is_none(),
         })
     }
 

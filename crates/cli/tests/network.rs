@@ -19,3 +19,6 @@ mod wrong_input;
 
 #[path = "network/aqua.rs"]
 mod aqua;
+
+#[path = "network/redeploy.rs"]
+mod redeploy;
