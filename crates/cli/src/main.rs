@@ -14,8 +14,10 @@ mod local;
 mod logs;
 mod project;
 mod remote;
+mod run;
 mod session;
 mod state_file;
+mod status;
 
 use std::process::ExitCode;
 
@@ -55,9 +57,9 @@ enum Command {
     /// Call a deployed service's function, with failover across its replicas.
     Call(remote::CallArgs),
     /// Run a flow from an AIR script or an Aqua file on the network and print its result.
-    Run(remote::RunArgs),
+    Run(run::RunArgs),
     /// The local network's nodes, their services and this project's deployment.
-    Status(remote::StatusArgs),
+    Status(status::StatusArgs),
     /// Show what a deployed service logged, on each replica (owner or management key only).
     Logs(logs::LogsArgs),
     /// Start a local network of node processes on 127.0.0.1.
@@ -104,8 +106,8 @@ fn main() -> ExitCode {
         Command::Node(args) => node(args),
         Command::Deploy(args) => remote::deploy(args),
         Command::Call(args) => remote::call(args),
-        Command::Run(args) => remote::run(args),
-        Command::Status(args) => remote::status(args),
+        Command::Run(args) => run::run(args),
+        Command::Status(args) => status::run(args),
         Command::Logs(args) => logs::run(args),
         Command::Up {
             nodes,

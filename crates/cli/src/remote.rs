@@ -1,14 +1,13 @@
-//! The commands that talk to a running network: `deploy`, `call`, `run`, `status`.
+//! The commands that deploy and call services on a running network: `deploy`, `call`, and
+//! the `--peers` list they and `logs` share.
 
-use std::collections::BTreeMap;
-use std::path::PathBuf;
 use std::time::Instant;
 
-use anyhow::{Context as _, bail};
+use anyhow::bail;
 use serde_json::{Value, json};
 
 use crate::session::{Connect, Session};
-use crate::{aqua, call, deploy, project};
+use crate::{call, deploy, project};
 
 /// `--peers`: the nodes a command works on, by peer id.
 #[derive(Debug, Clone, clap::Args)]
@@ -222,143 +221,4 @@ fn replicas_of(service: &str) -> Option<Vec<String>> {
     let deployment = deploy::load(&project).ok()??;
     (deployment.alias == service)
         .then(|| deployment.replicas.into_iter().map(|r| r.peer_id).collect())
-}
-
-#[derive(Debug, clap::Args)]
-pub struct RunArgs {
-    /// An AIR script (.air) or an Aqua file (.aqua).
-    file: PathBuf,
-    /// The Aqua function to run (needed when the file exports several).
-    #[arg(long)]
-    func: Option<String>,
-    /// An argument as NAME=JSON (served to the flow by getDataSrv); repeatable.
-    #[arg(long = "arg", value_name = "NAME=JSON")]
-    args: Vec<String>,
-    #[command(flatten)]
-    connect: Connect,
-}
-
-pub fn run(args: RunArgs) -> anyhow::Result<()> {
-    let mut data = BTreeMap::new();
-    for arg in &args.args {
-        let (name, value) = arg
-            .split_once('=')
-            .with_context(|| format!("--arg `{arg}` is not NAME=JSON"))?;
-        let value: Value = serde_json::from_str(value).with_context(|| {
-            format!("--arg {name}: `{value}` is not JSON (strings need quotes: {name}='\"text\"')")
-        })?;
-        data.insert(name.to_owned(), value);
-    }
-    let script = match args.file.extension().and_then(|e| e.to_str()) {
-        Some("aqua") => {
-            let functions = aqua::compile(&args.file)?;
-            let (name, function) = aqua::choose(&functions, args.func.as_deref())?;
-            let missing: Vec<&String> = function
-                .args
-                .iter()
-                .filter(|a| !data.contains_key(*a))
-                .collect();
-            if !missing.is_empty() {
-                bail!(
-                    "{name} takes arguments {}: pass each with --arg NAME=JSON (missing: {})",
-                    function.args.join(", "),
-                    missing
-                        .iter()
-                        .map(|s| s.as_str())
-                        .collect::<Vec<_>>()
-                        .join(", ")
-                );
-            }
-            function.script
-        }
-        Some("air") => std::fs::read_to_string(&args.file)
-            .with_context(|| format!("cannot read {}", args.file.display()))?,
-        _ => bail!("{} is neither .air nor .aqua", args.file.display()),
-    };
-    let session = Session::open(&args.connect)?;
-    let result = session.execute(&script, data);
-    session.close();
-    let values = result?;
-    let out = match values.len() {
-        1 => values.into_iter().next().unwrap_or(Value::Null),
-        _ => Value::Array(values),
-    };
-    println!("{out}");
-    Ok(())
-}
-
-/// Lists one node's services. Data: `target`.
-const LIST_SERVICES: &str = r#"
-(xor
- (seq
-  (seq
-   (call relay ("op" "noop") [])
-   (call target ("srv" "list") [] services))
-  (seq
-   (call relay ("op" "noop") [])
-   (call %init_peer_id% ("callbackSrv" "response") [services])))
- (call %init_peer_id% ("errorHandlingSrv" "error") [:error: 0]))
-"#;
-
-#[derive(Debug, clap::Args)]
-pub struct StatusArgs {
-    #[arg(long)]
-    json: bool,
-    #[command(flatten)]
-    connect: Connect,
-}
-
-/// `weft status`: the local network's nodes, the services each one runs, and the current
-/// project's deployment.
-pub fn status(args: StatusArgs) -> anyhow::Result<()> {
-    let session = Session::open(&args.connect)?;
-    let nodes = session.network.clone().map(|s| s.nodes).unwrap_or_default();
-    let list_services = weft_node::client::script::with_args(&["target"], LIST_SERVICES);
-    let mut report = Vec::new();
-    for node in &nodes {
-        let alive = node.is_alive();
-        let services = if alive {
-            let data = BTreeMap::from([("target".to_owned(), json!(node.peer_id))]);
-            match session.execute(&list_services, data) {
-                Ok(mut values) if !values.is_empty() => values.swap_remove(0),
-                Ok(_) => Value::Null,
-                Err(e) => json!({"error": format!("{e:#}")}),
-            }
-        } else {
-            Value::Null
-        };
-        report.push(json!({"name": node.name, "peer_id": node.peer_id, "alive": alive, "services": services}));
-    }
-    session.close();
-    let deployment = std::env::current_dir()
-        .ok()
-        .and_then(|cwd| project::Project::find(&cwd).ok())
-        .and_then(|p| deploy::load(&p).ok().flatten());
-    if args.json {
-        println!("{}", json!({"nodes": report, "deployment": deployment}));
-        return Ok(());
-    }
-    for node in &report {
-        let services = node["services"].as_array().map(Vec::len);
-        println!(
-            "{:<8} {:<5} {}  {}",
-            node["name"].as_str().unwrap_or("?"),
-            if node["alive"] == json!(true) {
-                "up"
-            } else {
-                "down"
-            },
-            node["peer_id"].as_str().unwrap_or("?"),
-            services.map_or_else(|| "-".to_owned(), |n| format!("{n} services")),
-        );
-    }
-    if let Some(deployment) = deployment {
-        println!(
-            "deployment: {} on {} replicas (module {})",
-            deployment.alias,
-            deployment.replicas.len(),
-            deployment.module
-        );
-    }
-    Ok(())
 }
