@@ -182,3 +182,45 @@ fn commands_against_a_network_explain_wrong_input_and_leave_no_orphans() {
     let aqua = aqua.to_str().expect("utf-8");
     weft.fails(p, &["run", aqua], "--arg NAME=JSON (missing: x)");
 }
+
+#[test]
+fn every_command_has_help_and_missing_arguments_are_usage_errors() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let weft = Weft::new(tmp.path().join("home"));
+    let commands: &[&[&str]] = &[
+        &["key", "new"],
+        &["key", "show"],
+        &["init"],
+        &["node"],
+        &["build"],
+        &["up"],
+        &["down"],
+        &["ps"],
+        &["deploy"],
+        &["call"],
+        &["run"],
+        &["status"],
+        &["logs"],
+        &["flow", "simulate"],
+        &["component", "describe"],
+        &["component", "call"],
+    ];
+    for command in commands {
+        let mut args = command.to_vec();
+        args.push("--help");
+        let out = String::from_utf8(weft.cmd(tmp.path(), &args).stdout).expect("utf-8");
+        assert!(out.contains("Usage: weft"), "{args:?}: {out}");
+    }
+    for command in [
+        &["init"][..],
+        &["call"],
+        &["run"],
+        &["logs"],
+        &["component", "call"],
+    ] {
+        let output = weft.cmd(tmp.path(), command);
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(output.status.code(), Some(2), "{command:?}: {stderr}");
+        assert!(stderr.contains("Usage: weft"), "{command:?}: {stderr}");
+    }
+}
