@@ -38,6 +38,8 @@ say "weft call --all greeter.greet   (asks every replica, checks they agree)"
 "$weft" call --all greeter.greet '[{"name": "Ada", "age": 36}, "formal"]'
 say "weft run examples/flows/hello.aqua --func first_answer   (Aqua, compiled by Fluence's compiler)"
 "$weft" run ../flows/hello.aqua --func first_answer --arg "peers=$peers" --arg 'name="Aqua"'
+say "weft run examples/flows/hello.aqua --func hello_everywhere   (for ... par: every node at once)"
+"$weft" run ../flows/hello.aqua --func hello_everywhere --arg "peers=$peers" --arg 'name="everyone"'
 
 victim="$("$weft" ps --json | python3 -c 'import json,sys; n=json.load(sys.stdin)[0]; print(n["pid"], n["peer_id"])')"
 say "kill -9 node-0 (${victim#* }), the first replica every call tries"

@@ -26,9 +26,7 @@ async fn network(n: usize) -> ProcessNet {
     .unwrap()
 }
 
-// Known bug (see fan_out_to_all_nodes_and_fan_in_on_the_relay in weft-testkit): the fan-in
-// of three concurrent answers on the relay can stall.
-#[ignore = "known bug: fan-in of 3+ concurrent answers on the relay can stall (issue 4 note)"]
+// Three concurrent answers fan in on the relay: the case of the fan-in stall fixed in e7b1972.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn flows_cross_three_node_processes() {
     let net = network(3).await;
@@ -155,11 +153,8 @@ fn rss_of(pid: u32) -> u64 {
     kib * 1024
 }
 
-// Known bug, open in issue 4's note: a signed particle whose data does not decode keeps its
-// actor (and a `max_in_flight` slot) until its TTL, so a flood of them starves honest
-// particles. Ending the actor at once loses a good delivery queued behind the bad one (see
-// undecodable_data_and_scripts_are_dropped in weft-node); the fix needs both.
-#[ignore = "known bug: junk-data particles hold in-flight slots until their TTL (issue 4 note)"]
+// Signed particles whose data does not decode must not hold in-flight slots until their TTL
+// (fixed in a9c372c), or a flood of them starves honest particles.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_flooded_node_process_stays_bounded_and_responsive() {
     let net = ProcessNet::start(weft(), 1, |_, config| {

@@ -69,6 +69,21 @@ fn readme_quickstart() {
         ],
     );
     assert_eq!(aqua, json!("Hello, Aqua!"));
+    let peers_arg = format!("peers={}", json!(peers));
+    let all = weft.json(
+        &project,
+        &[
+            "run",
+            "flows/hello.aqua",
+            "--func",
+            "hello_all",
+            "--arg",
+            &peers_arg,
+            "--arg",
+            r#"name="all""#,
+        ],
+    );
+    assert_eq!(all, json!(["Hello, all!", "Hello, all!", "Hello, all!"]));
     let status = weft.json(&project, &["status", "--json"]);
     let nodes = status["nodes"].as_array().expect("status nodes");
     assert_eq!(nodes.len(), 3, "{status}");
