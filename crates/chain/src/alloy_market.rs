@@ -134,8 +134,23 @@ fn connect(url: &str, signer: PrivateKeySigner, config: &RpcConfig) -> Result<Dy
 fn rpc_error(call: &'static str) -> impl Fn(alloy::transports::TransportError) -> Error {
     move |e| Error::Rpc {
         call,
-        message: e.to_string(),
+        message: with_causes(&e),
     }
+}
+
+/// `e` and its sources: transport errors keep the useful part ("Connection refused", "invalid
+/// peer certificate") several levels down.
+pub(crate) fn with_causes(e: &dyn std::error::Error) -> String {
+    let mut message = e.to_string();
+    let mut source = e.source();
+    while let Some(cause) = source {
+        let text = cause.to_string();
+        if !message.contains(&text) {
+            message = format!("{message}: {text}");
+        }
+        source = cause.source();
+    }
+    message
 }
 
 /// A refused call becomes [`Error::Reverted`] with the decoded reason; anything else is RPC.
@@ -144,7 +159,7 @@ fn contract_error(call: &'static str) -> impl Fn(alloy::contract::Error) -> Erro
         Some(data) => Error::reverted(call, convert::revert(&data)),
         None => Error::Rpc {
             call,
-            message: e.to_string(),
+            message: with_causes(&e),
         },
     }
 }
@@ -235,7 +250,7 @@ impl AlloyMarket {
                 }
                 other => Error::Rpc {
                     call,
-                    message: other.to_string(),
+                    message: with_causes(&other),
                 },
             })?;
         if !receipt.status() {

@@ -204,7 +204,7 @@ impl DevChain {
             .await
             .map_err(|e| Error::Rpc {
                 call: method,
-                message: e.to_string(),
+                message: crate::alloy_market::with_causes(&e),
             })
     }
 

@@ -66,3 +66,20 @@ fn a_malformed_url_is_a_clear_error() {
         "{err}"
     );
 }
+
+#[tokio::test]
+async fn https_endpoints_are_supported() {
+    // Nothing listens there: the failure must be the connection, not the URL scheme.
+    let market = AlloyMarket::connect(
+        "https://127.0.0.1:9",
+        weft_chain::keys::generate(),
+        Address::ZERO,
+        RpcConfig::default().with_retries(0, std::time::Duration::ZERO),
+    )
+    .unwrap();
+    let err = market.current_epoch().await.unwrap_err().to_string();
+    assert!(
+        err.contains("currentEpoch") && err.contains("Connection refused"),
+        "{err}"
+    );
+}
