@@ -89,6 +89,7 @@ pub trait Market: Send + Sync {
     fn current_epoch(&self) -> impl Future<Output = Result<u64>> + Send;
     fn provider(&self, provider: Address) -> impl Future<Output = Result<ProviderInfo>> + Send;
     fn offer(&self, offer: OfferId) -> impl Future<Output = Result<Option<Offer>>> + Send;
+    /// Ids of the offers not withdrawn, in no particular order.
     fn active_offers(&self) -> impl Future<Output = Result<Vec<OfferId>>> + Send;
     fn deal(&self, deal: DealId) -> impl Future<Output = Result<Option<Deal>>> + Send;
     /// Settled earnings `provider` may withdraw in `token`.
