@@ -100,3 +100,28 @@ fn readme_quickstart() {
     let after = weft.json(work, &["ps", "--json"]);
     assert_eq!(after, json!([]), "down forgets the network");
 }
+
+/// The quickstart with a service in each of the other languages: `weft init --lang`, `build`,
+/// `deploy`, `call` (one node; the Python and JavaScript components take tens of seconds to
+/// build and to compile on the node).
+#[test]
+fn quickstart_in_python_javascript_and_c() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let weft = Weft::new(tmp.path().join("home"));
+    let work = tmp.path();
+    let _net = Net::up(&weft, work, 1, &[]);
+    for lang in ["c", "js", "python"] {
+        let name = format!("hello-{lang}");
+        weft.ok(work, &["init", &name, "--lang", lang]);
+        let project = work.join(&name);
+        weft.ok(&project, &["build"]);
+        let deployment = weft.json(&project, &["deploy", "--json"]);
+        assert_eq!(deployment["alias"], json!(name), "{deployment}");
+        let hello = format!("{name}.hello");
+        let answer = weft.json(&project, &["call", &hello, r#"["you"]"#, "--json"]);
+        assert_eq!(answer["result"], json!("Hello, you!"), "{lang}");
+        let count = format!("{name}.count-words");
+        let answer = weft.json(&project, &["call", &count, r#"["a b  c"]"#, "--json"]);
+        assert_eq!(answer["result"], json!(3), "{lang}");
+    }
+}
