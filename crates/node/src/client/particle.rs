@@ -91,6 +91,11 @@ impl Tracked {
         self.envelope.init_peer == other.init_peer && self.envelope.signature == other.signature
     }
 
+    /// An own particle whose caller has its answer (or gave up waiting).
+    pub(crate) fn is_settled(&self) -> bool {
+        self.args.is_some() && self.waiter.as_ref().is_none_or(|w| w.is_closed())
+    }
+
     /// Ends the wait for a response with `error` (the particle expired, the client stops).
     pub(crate) fn fail(&mut self, error: ClientError) {
         if let Some(waiter) = self.waiter.take() {

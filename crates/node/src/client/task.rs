@@ -1,7 +1,7 @@
 //! The client task: owns the particles, reads the inbox and the commands, runs deliveries.
 
 use std::{
-    collections::{BTreeMap, HashMap},
+    collections::{BTreeMap, HashMap, VecDeque},
     sync::{
         Arc,
         atomic::{AtomicBool, Ordering},
@@ -57,6 +57,10 @@ struct Task {
     services: Services,
     sender: Sender,
     particles: HashMap<String, Tracked>,
+    /// Own particles whose caller has its answer, oldest first. They stay tracked for late
+    /// deliveries (a flow may go on after it answered) but do not count against
+    /// `max_particles`; beyond that many, the oldest is forgotten.
+    settled: VecDeque<String>,
     /// Set while a redial of the relay is in progress, so checks do not pile up.
     redialing: Arc<AtomicBool>,
 }
@@ -84,6 +88,7 @@ pub(crate) fn spawn(setup: Setup) {
         services,
         sender,
         particles: HashMap::new(),
+        settled: VecDeque::new(),
         redialing: Arc::new(AtomicBool::new(false)),
     };
     tokio::spawn(async move {
@@ -131,8 +136,8 @@ impl Task {
             response,
             accepted,
         } = submit;
-        if self.particles.len() >= self.config.max_particles {
-            let _ = accepted.send(Err(ClientError::Busy(self.particles.len())));
+        if self.active() >= self.config.max_particles {
+            let _ = accepted.send(Err(ClientError::Busy(self.active())));
             return;
         }
         let id = format!("{:032x}", rand::random::<u128>());
@@ -191,7 +196,7 @@ impl Task {
             tracing::debug!("dropped a particle of ours that is no longer tracked");
             return false;
         }
-        if self.particles.len() >= self.config.max_particles {
+        if self.active() >= self.config.max_particles {
             tracing::warn!("dropped a particle: too many particles in flight");
             return false;
         }
@@ -215,9 +220,16 @@ impl Task {
         true
     }
 
+    /// Particles in progress: every tracked one but the settled.
+    fn active(&self) -> usize {
+        self.particles.len() - self.settled.len()
+    }
+
     fn run(&mut self, id: &str, incoming: Data) {
         let mut particles = std::mem::take(&mut self.particles);
+        let mut settled_now = false;
         if let Some(tracked) = particles.get_mut(id) {
+            let was_settled = tracked.is_settled();
             let delivery = tracked.deliver(incoming, &self.env());
             if !delivery.next_peers.is_empty() {
                 let particle = Arc::new(tracked.envelope.clone());
@@ -225,8 +237,17 @@ impl Task {
                     self.sender.spawn(peer, Arc::clone(&particle));
                 }
             }
+            settled_now = !was_settled && tracked.is_settled();
         }
         self.particles = particles;
+        if settled_now {
+            self.settled.push_back(id.to_owned());
+            if self.settled.len() > self.config.max_particles
+                && let Some(oldest) = self.settled.pop_front()
+            {
+                self.particles.remove(&oldest);
+            }
+        }
     }
 
     /// Forgets expired particles; their waiters learn the flow timed out.
@@ -240,6 +261,8 @@ impl Task {
             tracked.fail(ClientError::Timeout(ttl));
             false
         });
+        let particles = &self.particles;
+        self.settled.retain(|id| particles.contains_key(id));
     }
 
     /// Redials the relay when the connection is gone, so it can deliver particles here.

@@ -179,3 +179,18 @@ async fn a_particle_sent_while_the_relay_is_down_arrives_after_it_restarts() {
     assert_eq!(inbound.particle.id, id);
     assert_eq!(inbound.from, client.peer_id());
 }
+
+#[tokio::test]
+async fn answered_flows_free_their_place_for_new_ones() {
+    let (_relay, _inbox, addr) = fake_relay(&KeyPair::generate(), "/ip4/127.0.0.1/tcp/0").await;
+    let mut config = ClientConfig::new(KeyPair::generate(), addr).with_timeout(WAIT);
+    config.max_particles = 4;
+    let client = Client::connect(config).await.unwrap();
+    let script = r#"(call %init_peer_id% ("callbackSrv" "response") [1])"#;
+    // Far more flows than the client tracks at once, within one TTL: each answered flow
+    // stops counting, so none is refused as busy.
+    for _ in 0..40 {
+        let result = client.execute(script, BTreeMap::new()).await.unwrap();
+        assert_eq!(result, [json!(1)]);
+    }
+}
