@@ -99,9 +99,16 @@ impl CallHost {
         request: &CallRequest,
         args: Vec<Value>,
     ) -> Result<Value, Failure> {
-        // `peer.timeout` is a timer by design: it may last until the particle dies.
-        if (request.service.as_str(), request.function.as_str()) == ("peer", "timeout") {
-            return peer::timeout(&args, particle.deadline).await;
+        match (request.service.as_str(), request.function.as_str()) {
+            // `peer.timeout` is a timer by design: it may last until the particle dies.
+            ("peer", "timeout") => return peer::timeout(&args, particle.deadline).await,
+            // Compiling a component takes as long as its size needs (a large Python
+            // component, seconds), bounded by `max_component_bytes`; cutting the call
+            // short would not stop the compile on its blocking thread anyway.
+            ("dist", "add_module" | "commit") => {
+                return self.route(particle, request, args).await;
+            }
+            _ => {}
         }
         let call = self.route(particle, request, args);
         match tokio::time::timeout(self.timeout, call).await {
@@ -135,8 +142,8 @@ impl CallHost {
             }
             "dist" => {
                 let services = Arc::clone(&self.services);
-                let function = function.clone();
-                blocking(move || dist::call(&services, &function, &args)).await
+                let (function, caller) = (function.clone(), particle.init_peer);
+                blocking(move || dist::call(&services, &function, &args, &caller)).await
             }
             _ => self.call_hosted(particle, request, args).await,
         }

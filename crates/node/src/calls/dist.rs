@@ -27,17 +27,13 @@ const FUNCTIONS: &[&str] = &[
     "get_blueprint",
 ];
 
-pub(super) fn call(services: &Services, function: &str, args: &[Value]) -> Result<Value, Failure> {
-    call_as(services, function, args, None)
-}
-
-/// [`call`] for a particle whose init peer is `caller`: chunked uploads in progress are
-/// counted per caller.
-pub(super) fn call_as(
+/// A `dist` call from a particle whose init peer is `caller` (chunked uploads in progress
+/// are counted per caller).
+pub(super) fn call(
     services: &Services,
     function: &str,
     args: &[Value],
-    caller: Option<&PeerId>,
+    caller: &PeerId,
 ) -> Result<Value, Failure> {
     match function {
         "add_module" => {
@@ -63,7 +59,7 @@ pub(super) fn call_as(
                 .decode(text.trim())
                 .map_err(|e| fail(format!("add_chunk: bytes are not base64: {e}")))?;
             services
-                .add_chunk(hash, total, offset, &chunk, caller.copied())
+                .add_chunk(hash, total, offset, &chunk, Some(*caller))
                 .map(Value::from)
                 .map_err(fail)
         }
