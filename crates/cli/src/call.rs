@@ -5,6 +5,7 @@
 //! through to the next), or with `--all` asks every replica and reports whether they agree.
 
 use std::collections::BTreeMap;
+use std::time::Duration;
 
 use anyhow::{Context as _, bail};
 use serde_json::{Value, json};
@@ -13,41 +14,82 @@ use weft_node::client::script;
 
 use crate::session::Session;
 
+/// How long a replica has to answer before the next one is tried, by default.
+pub const REPLICA_TIMEOUT: Duration = Duration::from_secs(5);
+
 /// Builds the failover flow for a call with `arity` arguments. Everything the caller gives
-/// travels as data (getDataSrv): `peers`, `service`, `function` and the arguments `a0`, `a1`,
-/// ...; only the argument count shapes the script.
+/// travels as data (getDataSrv): `peers`, `service`, `function`, `wait` (ms a replica has
+/// to answer) and the arguments `a0`, `a1`, ...; only the argument count shapes the script.
+///
+/// Each replica's call races the relay's `peer.timeout` (Aqua's timeout pattern): a
+/// replica that died after the relay last saw it swallows the particle, and without the
+/// race the whole flow would wait for its TTL. A replica the relay is not connected to is
+/// skipped at once; one that fails or does not answer in time falls through to the next;
+/// the last branch runs only when every replica failed, and reports the first replica's
+/// error (or that none answered in time).
 pub fn failover_script(arity: usize) -> String {
     let args: Vec<String> = (0..arity).map(|i| format!("a{i}")).collect();
-    // A replica the relay has no connection to would swallow the particle: skip it unless it
-    // is the relay itself. Any error on a replica falls through to the next one; the last
-    // branch runs only when every replica failed.
     let body = format!(
         r#"(xor
-  (fold peers p
+ (new $errors
    (xor
-    (seq
-     (seq
-      (xor
-       (match p relay (null))
-       (seq (call relay ("peer" "is_connected") [p] up) (match up true (null))))
+    (fold peers p
+     (xor
       (seq
-       (call relay ("op" "noop") [])
-       (call p (service function) [{}] result)))
-     (seq
-      (call relay ("op" "noop") [])
-      (call %init_peer_id% ("callbackSrv" "response") [result p])))
-    (next p))
-   (seq
-    (call relay ("op" "noop") [])
-    (call %init_peer_id% ("errorHandlingSrv" "error") [%last_error% 0])))
+       (seq
+        (xor
+         (match p relay (null))
+         (seq (call relay ("peer" "is_connected") [p] up) (match up true (null))))
+        (new $status
+         (seq
+          (par
+           (seq
+            (call relay ("op" "noop") [])
+            (xor
+             (seq (call p (service function) [{args}] result)
+              (seq (call relay ("op" "noop") []) (ap "ok" $status)))
+             (seq (ap :error: $errors)
+              (seq (call relay ("op" "noop") []) (ap "failed" $status)))))
+           (seq (call relay ("peer" "timeout") [wait "timeout"] t) (ap t $status)))
+          (seq
+{join}
+           (match #first.$.[0] "ok" (null))))))
+       (seq
+        (call relay ("op" "noop") [])
+        (call %init_peer_id% ("callbackSrv" "response") [result p])))
+      (next p)))
+    (seq
+     (canon relay $errors #errors)
+     (xor
+      (mismatch #errors.length 0
+       (seq
+        (call relay ("op" "noop") [])
+        (call %init_peer_id% ("errorHandlingSrv" "error") [#errors.$.[0] 0])))
+      (fail 10000 "no replica answered in time")))))
  (call %init_peer_id% ("errorHandlingSrv" "error") [:error: 0]))"#,
-        args.join(" ")
+        args = args.join(" "),
+        join = join_first("status", "first"),
     );
-    let names: Vec<&str> = ["peers", "service", "function"]
+    let names: Vec<&str> = ["peers", "service", "function", "wait"]
         .into_iter()
         .chain(args.iter().map(String::as_str))
         .collect();
     script::with_args(&names, &body)
+}
+
+/// Aqua's join for one value: waits on the relay until `$stream` holds a value, then
+/// freezes the first into `#canon`.
+fn join_first(stream: &str, canon: &str) -> String {
+    format!(
+        r#"           (new ${stream}_test
+            (seq
+             (fold ${stream} s
+              (seq
+               (seq (ap s ${stream}_test) (canon relay ${stream}_test #{stream}_iter))
+               (xor (match #{stream}_iter.length 1 (null)) (next s)))
+              (never))
+             (canon relay ${stream}_test #{canon})))"#
+    )
 }
 
 /// The data for [`failover_script`]: the peers to try, the target and the arguments.
@@ -56,11 +98,13 @@ fn call_data(
     function: &str,
     args: &[Value],
     peers: &[String],
+    wait: Duration,
 ) -> BTreeMap<String, Value> {
     let mut data = BTreeMap::from([
         ("peers".to_owned(), json!(peers)),
         ("service".to_owned(), json!(service)),
         ("function".to_owned(), json!(function)),
+        ("wait".to_owned(), json!(wait.as_millis() as u64)),
     ]);
     for (i, arg) in args.iter().enumerate() {
         data.insert(format!("a{i}"), arg.clone());
@@ -97,19 +141,20 @@ pub struct CallOutcome {
     pub peer: String,
 }
 
-/// One call with failover over `peers`, in order.
+/// One call with failover over `peers`, in order; each replica has `wait` to answer.
 pub fn call(
     session: &Session,
     service: &str,
     function: &str,
     args: &[Value],
     peers: &[String],
+    wait: Duration,
 ) -> anyhow::Result<CallOutcome> {
     if peers.is_empty() {
         bail!("no replicas to call: deploy the service first (`weft deploy`) or pass --peers");
     }
     let script = failover_script(args.len());
-    let data = call_data(service, function, args, peers);
+    let data = call_data(service, function, args, peers, wait);
     let values = session
         .execute(&script, data)
         .with_context(|| format!("calling {service}.{function} failed on every replica"))?;
@@ -129,10 +174,11 @@ pub fn call_all(
     function: &str,
     args: &[Value],
     peers: &[String],
+    wait: Duration,
 ) -> Vec<(String, Result<Value, String>)> {
     let script = failover_script(args.len());
     let runs = peers.iter().map(|peer| {
-        let data = call_data(service, function, args, std::slice::from_ref(peer));
+        let data = call_data(service, function, args, std::slice::from_ref(peer), wait);
         let client = session.client.clone();
         let script = script.clone();
         async move {

@@ -1,7 +1,7 @@
 //! The commands that deploy and call services on a running network: `deploy`, `call`, and
 //! the `--peers` list they and `logs` share.
 
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use anyhow::bail;
 use serde_json::{Value, json};
@@ -140,6 +140,9 @@ pub struct CallArgs {
     /// Ask every replica and report whether they agree.
     #[arg(long)]
     all: bool,
+    /// Milliseconds a replica has to answer before the next one is tried.
+    #[arg(long, value_name = "MS", default_value_t = call::REPLICA_TIMEOUT.as_millis() as u64)]
+    replica_timeout: u64,
     #[command(flatten)]
     peers: PeerList,
     #[arg(long)]
@@ -160,7 +163,8 @@ pub fn call(args: CallArgs) -> anyhow::Result<()> {
     };
     let started = Instant::now();
     if args.all {
-        let answers = call::call_all(&session, &service, &function, &call_args, &peers);
+        let wait = Duration::from_millis(args.replica_timeout);
+        let answers = call::call_all(&session, &service, &function, &call_args, &peers, wait);
         session.close();
         let ok: Vec<&Value> = answers
             .iter()
@@ -195,7 +199,8 @@ pub fn call(args: CallArgs) -> anyhow::Result<()> {
         }
         return Ok(());
     }
-    let outcome = call::call(&session, &service, &function, &call_args, &peers);
+    let wait = Duration::from_millis(args.replica_timeout);
+    let outcome = call::call(&session, &service, &function, &call_args, &peers, wait);
     session.close();
     let outcome = outcome?;
     if args.json {

@@ -96,6 +96,39 @@ fn readme_quickstart() {
     }
     assert_eq!(status["deployment"]["alias"], json!("hello"));
 
+    // Kill -9 the replica `weft call` tries first: calls fail over to the others. The relay
+    // may still believe the dead node is connected, so each replica's call races a timeout.
+    let first = replicas[0];
+    let ps = weft.json(work, &["ps", "--json"]);
+    let pid = ps
+        .as_array()
+        .expect("ps --json is an array")
+        .iter()
+        .find(|n| n["peer_id"] == json!(first))
+        .and_then(|n| n["pid"].as_u64())
+        .expect("the first replica's pid");
+    let killed = std::process::Command::new("kill")
+        .args(["-9", &pid.to_string()])
+        .status()
+        .expect("kill runs");
+    assert!(killed.success());
+    for i in 0..3 {
+        let arg = format!("[\"after {i}\"]");
+        let answer = weft.json(
+            &project,
+            &[
+                "call",
+                "hello.hello",
+                &arg,
+                "--replica-timeout",
+                "2000",
+                "--json",
+            ],
+        );
+        assert_eq!(answer["result"], json!(format!("Hello, after {i}!")));
+        assert_ne!(answer["peer"], json!(first), "the killed replica answered");
+    }
+
     weft.ok(work, &["down"]);
     let after = weft.json(work, &["ps", "--json"]);
     assert_eq!(after, json!([]), "down forgets the network");
