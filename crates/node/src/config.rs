@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 use weft_core::{ParticleLimits, PeerId};
 
 use crate::NodeError;
+use crate::provider::{ProviderModeConfig, ProviderSettings};
 
 /// Everything a node is told at start. Every field has a default, so a file names only what
 /// it changes; unknown fields are errors (a typo must not silently keep a default).
@@ -26,6 +27,8 @@ pub struct NodeConfig {
     pub http: Option<SocketAddr>,
     pub limits: LimitsConfig,
     pub host: HostLimitsConfig,
+    /// Provider mode: sell compute on a market contract (none: the node only serves).
+    pub provider: Option<ProviderModeConfig>,
 }
 
 /// Bounds on what peers can make the node hold or do.
@@ -87,6 +90,7 @@ impl Default for NodeConfig {
             http: None,
             limits: LimitsConfig::default(),
             host: HostLimitsConfig::default(),
+            provider: None,
         }
     }
 }
@@ -192,7 +196,16 @@ impl NodeConfig {
                 "data_dir is empty; name a directory the node may write".into(),
             ));
         }
+        self.provider_settings()?;
         Ok(())
+    }
+
+    /// The checked `[provider]` section, if the node is a provider.
+    pub fn provider_settings(&self) -> Result<Option<ProviderSettings>, NodeError> {
+        self.provider
+            .as_ref()
+            .map(|p| p.settings(&self.data_dir))
+            .transpose()
     }
 
     /// The management key as a peer id.

@@ -34,6 +34,7 @@ mod metrics;
 mod node;
 mod node_core;
 mod pipeline;
+mod provider;
 mod services;
 mod transport;
 
@@ -42,4 +43,5 @@ pub use error::NodeError;
 pub use identity::{read_key_file, write_key_file};
 pub use node::{Node, run_until_ctrl_c};
 pub use node_core::{NodeCore, load_identity};
+pub use provider::{Provider, ProviderModeConfig, ProviderSettings, ProviderStatus, deal_alias};
 pub use transport::Transport;

@@ -11,22 +11,27 @@ use weft_net::{Multiaddr, NetConfig, Network};
 use crate::http::MetricsSource;
 use crate::metrics;
 use crate::pipeline::Inbound;
+use crate::provider::{Provider, StatusCell};
 use crate::{NodeConfig, NodeCore, NodeError, Transport, load_identity};
 
-/// A running node: its pipeline, network and HTTP endpoint.
+/// A running node: its pipeline, network, HTTP endpoint and, in provider mode, its market
+/// agent.
 #[derive(Debug)]
 pub struct Node {
     core: NodeCore,
     network: Network,
+    provider: Option<Provider>,
     http: Option<(SocketAddr, tokio::task::JoinHandle<()>)>,
     pump: tokio::task::JoinHandle<()>,
 }
 
 impl Node {
     /// Starts a node: identity from `data_dir/identity.key` (created on first start),
-    /// services restored from `data_dir`, listeners bound, bootstrap peers dialed.
+    /// services restored from `data_dir`, listeners bound, bootstrap peers dialed; with a
+    /// `[provider]` section, the provider task started (see [`Provider`]).
     pub async fn start(config: NodeConfig) -> Result<Node, NodeError> {
         config.validate()?;
+        let provider_settings = config.provider_settings()?;
         let keypair = load_identity(&config.data_dir)?;
         let net_config = NetConfig {
             listen: parse_addrs("listen", &config.listen)?,
@@ -49,6 +54,17 @@ impl Node {
                 return Err(e);
             }
         };
+        let provider = match provider_settings
+            .map(|settings| Provider::start(settings, core.services(), core.peer_id()))
+            .transpose()
+        {
+            Ok(provider) => provider,
+            Err(e) => {
+                let _ = core.shutdown().await;
+                let _ = network.shutdown().await;
+                return Err(e);
+            }
+        };
         let input = core.input();
         let pump = tokio::spawn(async move {
             while let Some(inbound) = inbox.recv().await {
@@ -63,7 +79,8 @@ impl Node {
         });
         let http = match config.http {
             Some(addr) => {
-                let source = with_net_stats(core.metrics_source(), network.clone());
+                let status = provider.as_ref().map(Provider::status_cell);
+                let source = with_net_stats(core.metrics_source(), network.clone(), status);
                 Some(crate::http::serve(addr, source, core.shutdown_signal()).await?)
             }
             None => None,
@@ -71,6 +88,7 @@ impl Node {
         Ok(Node {
             core,
             network,
+            provider,
             http,
             pump,
         })
@@ -103,8 +121,16 @@ impl Node {
         &self.core
     }
 
-    /// Stops the pipeline, the HTTP endpoint and the network.
+    /// The provider mode, when the config has a `[provider]` section.
+    pub fn provider(&self) -> Option<&Provider> {
+        self.provider.as_ref()
+    }
+
+    /// Stops the provider agent, the pipeline, the HTTP endpoint and the network.
     pub async fn shutdown(self) -> Result<(), NodeError> {
+        if let Some(provider) = self.provider {
+            provider.stop().await;
+        }
         self.pump.abort();
         let http = self.http;
         self.core.shutdown().await?;
@@ -164,10 +190,17 @@ async fn wait_for_signal() {
     let _ = tokio::signal::ctrl_c().await;
 }
 
-/// The pipeline's metrics followed by the network's counters.
-fn with_net_stats(core: MetricsSource, network: Network) -> MetricsSource {
+/// The pipeline's metrics followed by the network's counters and the provider's.
+fn with_net_stats(
+    core: MetricsSource,
+    network: Network,
+    provider: Option<Arc<StatusCell>>,
+) -> MetricsSource {
     Arc::new(move || {
         let mut text = core();
+        if let Some(provider) = &provider {
+            provider_metrics(&mut text, provider);
+        }
         let stats = network.stats();
         let counters = [
             (
@@ -207,6 +240,34 @@ fn with_net_stats(core: MetricsSource, network: Network) -> MetricsSource {
         );
         text
     })
+}
+
+fn provider_metrics(text: &mut String, provider: &StatusCell) {
+    let status = provider.get();
+    metrics::gauge(
+        text,
+        "weft_provider_deals_served",
+        "Deals this provider serves now.",
+        status.serving.len() as u64,
+    );
+    metrics::counter(
+        text,
+        "weft_provider_deploys_total",
+        "Replicas deployed and registered on chain.",
+        status.deployed_total,
+    );
+    metrics::counter(
+        text,
+        "weft_provider_deploy_failures_total",
+        "Failed attempts to deploy or register a replica (each is retried).",
+        status.deploy_failures,
+    );
+    metrics::counter(
+        text,
+        "weft_provider_earnings_withdrawn_total",
+        "Earnings withdrawn, in the smallest unit of the offer's token.",
+        u64::try_from(status.withdrawn).unwrap_or(u64::MAX),
+    );
 }
 
 fn parse_addrs(field: &str, addrs: &[String]) -> Result<Vec<Multiaddr>, NodeError> {

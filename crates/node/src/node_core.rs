@@ -101,6 +101,11 @@ impl NodeCore {
         self.input.clone()
     }
 
+    /// The hosted services, for node-side work that is not a particle (provider mode).
+    pub(crate) fn services(&self) -> Arc<Services> {
+        Arc::clone(&self.services)
+    }
+
     /// A watch on the shutdown flag, for tasks that live as long as the pipeline.
     pub(crate) fn shutdown_signal(&self) -> watch::Receiver<bool> {
         self.shutdown.subscribe()

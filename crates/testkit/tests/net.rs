@@ -7,6 +7,7 @@
 mod net {
     pub mod failover;
     pub mod flows;
+    pub mod market;
     pub mod permissions;
     pub mod restart;
     pub mod rogue;
