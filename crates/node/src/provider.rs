@@ -21,6 +21,8 @@
 mod config;
 mod deploy;
 mod metered;
+#[cfg(test)]
+mod tests;
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -29,8 +31,8 @@ use std::time::Duration;
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
 use weft_chain::{
-    Address, AlloyMarket, Bytes, DealId, OfferId, OfferTerms, ProviderAgent, ProviderConfig,
-    RpcConfig, U256, ensure_offer, keys,
+    Address, AlloyMarket, Bytes, DealId, Market, OfferId, OfferTerms, ProviderAgent,
+    ProviderConfig, RpcConfig, U256, ensure_offer, keys,
 };
 use weft_core::PeerId;
 
@@ -141,9 +143,9 @@ impl Provider {
     }
 }
 
-async fn run(
+async fn run<M: Market + 'static>(
     settings: ProviderSettings,
-    market: Metered<AlloyMarket>,
+    market: Metered<M>,
     services: Arc<Services>,
     peer: PeerId,
     status: Arc<StatusCell>,

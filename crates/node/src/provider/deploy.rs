@@ -126,13 +126,16 @@ impl Deployer {
     }
 
     async fn undeploy(self: Arc<Self>, deal: DealId) {
-        self.status.update(|s| {
-            s.serving.remove(&deal);
-        });
         let mut backoff = Backoff::new(self.retry.0, self.retry.1);
         loop {
             match self.blocking(move |d| d.try_undeploy(deal)).await {
-                Ok(()) => return,
+                Ok(()) => {
+                    tracing::info!(%deal, "provider: the deal's service is removed");
+                    self.status.update(|s| {
+                        s.serving.remove(&deal);
+                    });
+                    return;
+                }
                 Err(e) => {
                     tracing::warn!(%deal, error = %e, "provider: removing the service failed; retrying");
                 }
