@@ -8,6 +8,9 @@
 //! ...), stateful builtins (`peer`, `kad`, `srv`, `dist`, named as Fluence's aqua-lib
 //! declares them) or hosted WebAssembly services, by id or alias.
 //!
+//! With a `[provider]` config section the node also sells compute on the market contract
+//! (`weft-chain`) and deploys the deals matched to it by itself: see [`Provider`].
+//!
 //! [`NodeCore`] is the node without a network, over any [`Transport`]; tests drive it with
 //! an in-memory fake:
 //!
