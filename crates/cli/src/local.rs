@@ -13,6 +13,7 @@ use std::time::{Duration, Instant};
 use anyhow::{Context as _, bail};
 use serde::{Deserialize, Serialize};
 
+use crate::market::devnet::{self, LocalChain};
 use crate::state_file;
 
 /// How long one node may take to print its ready line.
@@ -25,6 +26,20 @@ const STOP_TIMEOUT: Duration = Duration::from_secs(10);
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct NetworkState {
     pub nodes: Vec<NodeEntry>,
+    /// The local chain of `weft up --chain`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub chain: Option<LocalChain>,
+}
+
+/// What `weft up` starts.
+pub struct UpOptions<'a> {
+    pub nodes: usize,
+    /// Start a local chain too and make every node a provider on its market.
+    pub chain: bool,
+    /// Hosts every node lets its services reach over HTTP.
+    pub http_allow: &'a [String],
+    /// Progress lines on stderr.
+    pub progress: bool,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -35,6 +50,9 @@ pub struct NodeEntry {
     /// Multiaddrs with `/p2p/<peer id>`, as printed by the node.
     pub addrs: Vec<String>,
     pub dir: PathBuf,
+    /// The provider wallet's account, when the node sells compute on the local chain.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub provider: Option<String>,
 }
 
 impl NodeEntry {
@@ -69,19 +87,15 @@ fn save(dir: &Path, state: &NetworkState) -> anyhow::Result<()> {
     state_file::write(&state_path(dir), state)
 }
 
-/// Starts `count` nodes; the first is the others' bootstrap peer. Every node lets its
-/// services reach the hosts in `http_allow` over HTTP.
-pub fn up(
-    dir: &Path,
-    count: usize,
-    http_allow: &[String],
-    progress: bool,
-) -> anyhow::Result<NetworkState> {
+/// Starts the nodes (and the chain); the first node is the others' bootstrap peer.
+pub fn up(dir: &Path, options: &UpOptions<'_>) -> anyhow::Result<NetworkState> {
+    let count = options.nodes;
     if count == 0 || count > 32 {
         bail!("--nodes must be between 1 and 32, got {count}");
     }
     if let Some(state) = load(dir)?
-        && state.nodes.iter().any(NodeEntry::is_alive)
+        && (state.nodes.iter().any(NodeEntry::is_alive)
+            || state.chain.as_ref().is_some_and(LocalChain::is_alive))
     {
         bail!(
             "a local network is already running in {} ({} nodes): `weft ps` shows it, `weft down` stops it",
@@ -91,7 +105,29 @@ pub fn up(
     }
     std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
     let exe = std::env::current_exe().context("cannot find the weft binary")?;
-    let mut state = NetworkState { nodes: Vec::new() };
+    let mut state = NetworkState {
+        nodes: Vec::new(),
+        chain: None,
+    };
+    let devnet = if options.chain {
+        let started = Instant::now();
+        let devnet = devnet::start(&dir.join("chain"))?;
+        if options.progress {
+            eprintln!(
+                "  chain   {}  ready in {} ms",
+                devnet.chain.rpc_url,
+                started.elapsed().as_millis()
+            );
+        }
+        state.chain = Some(devnet.chain.clone());
+        if let Err(e) = save(dir, &state) {
+            devnet::stop(devnet.chain.pid);
+            return Err(e);
+        }
+        Some(devnet)
+    } else {
+        None
+    };
     for index in 0..count {
         let name = format!("node-{index}");
         let node_dir = dir.join(&name);
@@ -103,9 +139,15 @@ pub fn up(
             .into_iter()
             .collect();
         let started = Instant::now();
-        match start_node(&exe, &name, &node_dir, &bootstrap, http_allow) {
+        let node = NodeSetup {
+            name: &name,
+            dir: &node_dir,
+            bootstrap: &bootstrap,
+            http_allow: options.http_allow,
+        };
+        match start_node(&exe, &node, devnet.as_ref()) {
             Ok(entry) => {
-                if progress {
+                if options.progress {
                     eprintln!(
                         "  {name}  {}  ready in {} ms",
                         entry.peer_id,
@@ -126,22 +168,48 @@ pub fn up(
     Ok(state)
 }
 
+struct NodeSetup<'a> {
+    name: &'a str,
+    dir: &'a Path,
+    bootstrap: &'a [String],
+    http_allow: &'a [String],
+}
+
+/// Starts one node; with a chain it gets a funded provider wallet and a `[provider]` section.
 fn start_node(
     exe: &Path,
-    name: &str,
-    dir: &Path,
-    bootstrap: &[String],
-    http_allow: &[String],
+    node: &NodeSetup<'_>,
+    devnet: Option<&devnet::DevNet>,
 ) -> anyhow::Result<NodeEntry> {
+    let NodeSetup {
+        name,
+        dir,
+        bootstrap,
+        http_allow,
+    } = *node;
+    // A node dir left by an earlier network holds its wallet; a new chain needs a new one.
+    let wallet = dir.join("data/wallet.key");
+    let _ = std::fs::remove_file(&wallet);
     std::fs::create_dir_all(dir.join("data"))
         .with_context(|| format!("cannot create {}", dir.display()))?;
+    let (provider, section) = match devnet {
+        Some(devnet) => {
+            let (account, section) = devnet.provider_section(&wallet)?;
+            (Some(account.to_string()), section)
+        }
+        None => (None, String::new()),
+    };
     let config = dir.join("config.toml");
-    let text = format!(
+    let mut text = format!(
         "# Written by `weft up`.\nlisten = [\"/ip4/127.0.0.1/tcp/0\", \"/ip4/127.0.0.1/udp/0/quic-v1\"]\nbootstrap = {}\ndata_dir = {}\n\n[limits]\n# dist.commit compiles a component within one call: tens of MiB for Python take longer than\n# the default 10 s on a small machine running debug builds.\ncall_timeout_ms = {COMMIT_TIMEOUT_MS}\n\n[host]\nhttp_allow = {}\n",
         toml_list(bootstrap),
         toml_string(&dir.join("data").display().to_string()),
         toml_list(http_allow),
     );
+    if !section.is_empty() {
+        text.push('\n');
+        text.push_str(&section);
+    }
     std::fs::write(&config, text).with_context(|| format!("cannot write {}", config.display()))?;
     let log = std::fs::File::create(dir.join("node.log"))
         .with_context(|| format!("cannot create {}", dir.join("node.log").display()))?;
@@ -189,6 +257,7 @@ fn start_node(
         peer_id,
         addrs,
         dir: dir.to_path_buf(),
+        provider,
     })
 }
 
@@ -205,17 +274,28 @@ pub fn parse_ready_line(line: &str) -> Option<(String, Vec<String>)> {
     (!addrs.is_empty()).then(|| (peer.to_owned(), addrs))
 }
 
-pub fn down(dir: &Path) -> anyhow::Result<usize> {
+/// Stops the nodes and the chain; returns how many nodes ran and whether a chain did.
+pub fn down(dir: &Path) -> anyhow::Result<(usize, bool)> {
     let Some(state) = load(dir)? else {
-        return Ok(0);
+        return Ok((0, false));
     };
+    let chain = state.chain.as_ref().is_some_and(LocalChain::is_alive);
     let stopped = stop_all(&state);
     std::fs::remove_file(state_path(dir))
         .with_context(|| format!("cannot remove {}", state_path(dir).display()))?;
-    Ok(stopped)
+    Ok((stopped, chain))
 }
 
+/// Stops the nodes, then the chain they use.
 fn stop_all(state: &NetworkState) -> usize {
+    let stopped = stop_nodes(state);
+    if let Some(chain) = &state.chain {
+        devnet::stop(chain.pid);
+    }
+    stopped
+}
+
+fn stop_nodes(state: &NetworkState) -> usize {
     let alive: Vec<&NodeEntry> = state.nodes.iter().filter(|n| n.is_alive()).collect();
     for node in &alive {
         signal(node.pid, "TERM");

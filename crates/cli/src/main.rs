@@ -12,6 +12,7 @@ mod flow;
 mod key;
 mod local;
 mod logs;
+mod market;
 mod project;
 mod remote;
 mod run;
@@ -21,7 +22,7 @@ mod status;
 
 use std::process::ExitCode;
 
-use clap::{Parser, Subcommand};
+use clap::{CommandFactory as _, FromArgMatches as _, Parser, Subcommand};
 
 /// Weft: a decentralized serverless compute network.
 #[derive(Debug, Parser)]
@@ -52,8 +53,9 @@ enum Command {
     },
     /// Run a node: `weft node --config FILE` (see crates/node/node.example.toml).
     Node(NodeArgs),
-    /// Upload the project's component and create its service on N distinct nodes.
-    Deploy(remote::DeployArgs),
+    /// Upload the project's component and create its service on N distinct nodes (or buy
+    /// the replicas on the market with --market).
+    Deploy(DeployCommand),
     /// Call a deployed service's function, with failover across its replicas.
     Call(remote::CallArgs),
     /// Run a flow from an AIR script or an Aqua file on the network and print its result.
@@ -62,11 +64,20 @@ enum Command {
     Status(status::StatusArgs),
     /// Show what a deployed service logged, on each replica (owner or management key only).
     Logs(logs::LogsArgs),
+    /// A node operator's wallet on the market: register, offer, status, withdraw.
+    #[command(subcommand)]
+    Provider(market::ProviderCommand),
+    /// A developer's deals on the market: create, info, deposit, withdraw, stop.
+    #[command(subcommand)]
+    Deal(market::DealCommand),
     /// Start a local network of node processes on 127.0.0.1.
     Up {
         /// How many nodes.
         #[arg(long, default_value_t = 3)]
         nodes: usize,
+        /// Also start a local chain (anvil) with the market, and make every node a provider.
+        #[arg(long)]
+        chain: bool,
         /// Let services reach this host (`name` or `name:port`) over HTTP; repeatable.
         #[arg(long, value_name = "HOST")]
         http_allow: Vec<String>,
@@ -96,7 +107,8 @@ enum Command {
 }
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let matches = Cli::command().get_matches();
+    let cli = Cli::from_arg_matches(&matches).unwrap_or_else(|e| e.exit());
     let result = match cli.command {
         Command::Flow(command) => flow::run(command),
         Command::Component(command) => component::run(command),
@@ -104,17 +116,26 @@ fn main() -> ExitCode {
         Command::Init { name, lang } => init(&name, lang),
         Command::Build { json } => build(json),
         Command::Node(args) => node(args),
-        Command::Deploy(args) => remote::deploy(args),
+        Command::Deploy(DeployCommand { plain: _, market }) if market.market => {
+            match matches.subcommand_matches("deploy") {
+                Some(deploy) => market::deploy::run(&market, deploy),
+                None => Err(anyhow::anyhow!("internal: deploy without its arguments")),
+            }
+        }
+        Command::Deploy(DeployCommand { plain, .. }) => remote::deploy(plain),
+        Command::Provider(command) => market::provider::run(command),
+        Command::Deal(command) => market::deal::run(command),
         Command::Call(args) => remote::call(args),
         Command::Run(args) => run::run(args),
         Command::Status(args) => status::run(args),
         Command::Logs(args) => logs::run(args),
         Command::Up {
             nodes,
+            chain,
             http_allow,
             network,
             json,
-        } => up(&network.dir(), nodes, &http_allow, json),
+        } => up(&network.dir(), nodes, chain, &http_allow, json),
         Command::Down { network } => down(&network.dir()),
         Command::Ps { network, json } => ps(&network.dir(), json),
     };
@@ -128,6 +149,14 @@ fn main() -> ExitCode {
             ExitCode::FAILURE
         }
     }
+}
+
+#[derive(Debug, clap::Args)]
+struct DeployCommand {
+    #[command(flatten)]
+    plain: remote::DeployArgs,
+    #[command(flatten)]
+    market: market::deploy::MarketDeployArgs,
 }
 
 #[derive(Debug, clap::Args)]
@@ -188,14 +217,22 @@ impl NetworkDir {
 fn up(
     dir: &std::path::Path,
     nodes: usize,
+    chain: bool,
     http_allow: &[String],
     json: bool,
 ) -> anyhow::Result<()> {
     if !json {
-        eprintln!("starting {nodes} nodes in {}", dir.display());
+        let with = if chain { " and a chain" } else { "" };
+        eprintln!("starting {nodes} nodes{with} in {}", dir.display());
     }
     let started = std::time::Instant::now();
-    let state = local::up(dir, nodes, http_allow, !json)?;
+    let options = local::UpOptions {
+        nodes,
+        chain,
+        http_allow,
+        progress: !json,
+    };
+    let state = local::up(dir, &options)?;
     if json {
         println!("{}", serde_json::to_string(&state)?);
         return Ok(());
@@ -208,12 +245,30 @@ fn up(
     for node in &state.nodes {
         println!("  {}  {}", node.name, node.client_addr().unwrap_or("-"));
     }
+    print_chain(&state);
     Ok(())
 }
 
+fn print_chain(state: &local::NetworkState) {
+    if let Some(chain) = &state.chain {
+        let status = if chain.is_alive() { "up" } else { "down" };
+        println!(
+            "chain    {status:<5} pid {:<8} {}",
+            chain.pid, chain.rpc_url
+        );
+        println!("  market {}  token {}", chain.market, chain.token);
+        println!(
+            "  developer wallet {} ({})",
+            chain.developer,
+            chain.developer_wallet.display()
+        );
+    }
+}
+
 fn down(dir: &std::path::Path) -> anyhow::Result<()> {
-    let stopped = local::down(dir)?;
-    println!("stopped {stopped} nodes");
+    let (stopped, chain) = local::down(dir)?;
+    let chain = if chain { " and the chain" } else { "" };
+    println!("stopped {stopped} nodes{chain}");
     Ok(())
 }
 
@@ -233,7 +288,7 @@ fn ps(dir: &std::path::Path, json: bool) -> anyhow::Result<()> {
         let nodes: Vec<serde_json::Value> = state
             .nodes
             .iter()
-            .map(|n| serde_json::json!({"name": n.name, "pid": n.pid, "peer_id": n.peer_id, "addrs": n.addrs, "alive": n.is_alive()}))
+            .map(|n| serde_json::json!({"name": n.name, "pid": n.pid, "peer_id": n.peer_id, "addrs": n.addrs, "alive": n.is_alive(), "provider": n.provider}))
             .collect();
         println!("{}", serde_json::Value::Array(nodes));
         return Ok(());
@@ -248,6 +303,7 @@ fn ps(dir: &std::path::Path, json: bool) -> anyhow::Result<()> {
             node.client_addr().unwrap_or("-")
         );
     }
+    print_chain(&state);
     Ok(())
 }
 

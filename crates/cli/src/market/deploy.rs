@@ -1,0 +1,253 @@
+//! `weft deploy --market`: buy the project's replicas on the market instead of placing them.
+//!
+//! Create a deal for the component's blake3 hash, wait until its replicas are matched, upload
+//! the component to each matched provider's node (the node deploys what it is matched once
+//! the component is in its store), wait until every provider registered its worker on chain,
+//! and record the workers in `.weft/deployment.json` under the alias the provider nodes give
+//! the deal (`deal-<id>`), so `weft call deal-<id>.FUNCTION` finds them.
+
+use std::collections::BTreeMap;
+use std::time::{Duration, Instant};
+
+use anyhow::{Context as _, bail};
+use base64::Engine as _;
+use serde_json::{Value, json};
+use weft_chain::{B256, Deal, Market as _};
+use weft_node::client::script;
+
+use super::chain::{Chain, ChainArgs};
+use super::deal::{TermsArgs, get, hex_hash};
+use crate::deploy::{Deployment, Replica};
+use crate::project::Project;
+use crate::session::{Connect, Session};
+
+/// How long the market may take to match every replica.
+const MATCH_TIMEOUT: Duration = Duration::from_secs(60);
+/// How long providers may take to start their workers once the component is uploaded.
+const WORKER_TIMEOUT: Duration = Duration::from_secs(180);
+/// Between two looks at the deal on chain.
+const POLL: Duration = Duration::from_millis(500);
+/// One piece of a chunked upload (`dist.add_chunk` takes at most 16 MiB per argument).
+const CHUNK_BYTES: usize = 4 << 20;
+
+const ADD_CHUNK: &str = r#"
+(xor
+ (seq
+  (seq
+   (call relay ("op" "noop") [])
+   (call target ("dist" "add_chunk") [hash total offset chunk] received))
+  (seq
+   (call relay ("op" "noop") [])
+   (call %init_peer_id% ("callbackSrv" "response") [received])))
+ (call %init_peer_id% ("errorHandlingSrv" "error") [:error: 0]))
+"#;
+
+const COMMIT: &str = r#"
+(xor
+ (seq
+  (seq
+   (call relay ("op" "noop") [])
+   (call target ("dist" "commit") [hash] module))
+  (seq
+   (call relay ("op" "noop") [])
+   (call %init_peer_id% ("callbackSrv" "response") [module])))
+ (call %init_peer_id% ("errorHandlingSrv" "error") [:error: 0]))
+"#;
+
+/// The market flags of `weft deploy`.
+#[derive(Debug, Clone, clap::Args)]
+pub struct MarketDeployArgs {
+    /// Buy the replicas on the market (a deal) instead of deploying to chosen nodes.
+    #[arg(long)]
+    pub market: bool,
+    /// Escrow deposited with the deal, in tokens (`100` = 100 USD).
+    #[arg(long, default_value = "10", requires = "market")]
+    pub escrow: String,
+    /// Highest price per compute unit per epoch, in tokens.
+    #[arg(long, default_value = "0.01", requires = "market")]
+    pub max_price: String,
+    /// Compute units per replica.
+    #[arg(long, default_value_t = 1, requires = "market")]
+    pub units: u64,
+    #[command(flatten)]
+    pub chain: ChainArgs,
+}
+
+/// Deploys through the market; `replicas` as `weft deploy` resolved it.
+pub fn deploy(
+    args: &MarketDeployArgs,
+    replicas: Option<usize>,
+    connect: &Connect,
+    quiet: bool,
+) -> anyhow::Result<(u64, Deployment)> {
+    let project = Project::find(&std::env::current_dir()?)?;
+    let component = project.component_path();
+    let bytes = std::fs::read(&component).with_context(|| {
+        format!(
+            "cannot read {}: run `weft build` first",
+            component.display()
+        )
+    })?;
+    let hash = B256::from(*blake3::hash(&bytes).as_bytes());
+    let replicas = replicas.unwrap_or(project.manifest.deploy.replicas);
+    let terms = TermsArgs {
+        escrow: args.escrow.clone(),
+        replicas: u32::try_from(replicas).unwrap_or(u32::MAX),
+        units: args.units,
+        max_price: args.max_price.clone(),
+    };
+    let chain = Chain::connect(&args.chain, &connect.network.dir())?;
+    let (terms, escrow) = terms.terms(&chain, hash)?;
+    let id = chain.run(chain.market.create_deal(&terms, escrow))?;
+    let say = |text: String| {
+        if !quiet {
+            eprintln!("{text}");
+        }
+    };
+    say(format!("created {id} for component {}", hex_hash(hash)));
+    let deal = wait(&chain, id, MATCH_TIMEOUT, |deal| {
+        deal.replicas.iter().all(|r| r.provider.is_some())
+    })
+    .with_context(|| {
+        format!(
+            "not enough offers at or under --max-price {} matched {id}; `weft deal info {}` shows it, `weft deal stop {}` returns the escrow",
+            args.max_price, id.0, id.0
+        )
+    })?;
+    let peers: Vec<String> = deal
+        .replicas
+        .iter()
+        .map(|r| super::peer_text(&r.peer_id))
+        .collect();
+    let session = Session::open(connect)?;
+    for peer in &peers {
+        say(format!("  uploading the component to {peer}"));
+        upload(&session, peer, &hex_hash(hash), &bytes)
+            .with_context(|| format!("uploading the component to {peer} failed"))?;
+    }
+    session.close();
+    let started = Instant::now();
+    let deal = wait(&chain, id, WORKER_TIMEOUT, |deal| {
+        deal.replicas.iter().all(|r| !r.worker_id.is_empty())
+    })
+    .with_context(|| {
+        format!(
+            "the providers of {id} did not start their workers in {} s; `weft deal info {}` shows which did",
+            WORKER_TIMEOUT.as_secs(),
+            id.0
+        )
+    })?;
+    say(format!(
+        "  workers registered in {:.1} s",
+        started.elapsed().as_secs_f64()
+    ));
+    let deployment = Deployment {
+        alias: weft_node::deal_alias(id),
+        module: hex_hash(hash),
+        replicas: deal
+            .replicas
+            .iter()
+            .map(|r| Replica {
+                peer_id: super::peer_text(&r.peer_id),
+                service_id: String::from_utf8_lossy(&r.worker_id).into_owned(),
+            })
+            .collect(),
+    };
+    crate::deploy::save(&project, &deployment)?;
+    Ok((id.0, deployment))
+}
+
+/// Polls the deal until `done` holds (matching it again while replicas are unmatched).
+fn wait(
+    chain: &Chain,
+    id: weft_chain::DealId,
+    timeout: Duration,
+    done: impl Fn(&Deal) -> bool,
+) -> anyhow::Result<Deal> {
+    let deadline = Instant::now() + timeout;
+    loop {
+        let deal = get(chain, id)?;
+        if done(&deal) {
+            return Ok(deal);
+        }
+        if Instant::now() >= deadline {
+            bail!("timed out after {} s", timeout.as_secs());
+        }
+        if deal.replicas.iter().any(|r| r.provider.is_none()) {
+            // Offers published after the deal are only matched when someone asks.
+            chain.run(chain.market.match_deal(id))?;
+        }
+        // Chain state changes arrive in blocks, not as events we could await here: poll.
+        std::thread::sleep(POLL);
+    }
+}
+
+/// Sends the component to `target` in pieces and adds it to the node's store.
+fn upload(session: &Session, target: &str, hash: &str, bytes: &[u8]) -> anyhow::Result<()> {
+    let add = script::with_args(&["target", "hash", "total", "offset", "chunk"], ADD_CHUNK);
+    let total = bytes.len();
+    let mut offset = 0;
+    for chunk in bytes.chunks(CHUNK_BYTES) {
+        let args = BTreeMap::from([
+            ("target".to_owned(), json!(target)),
+            ("hash".to_owned(), json!(hash)),
+            ("total".to_owned(), json!(total)),
+            ("offset".to_owned(), json!(offset)),
+            (
+                "chunk".to_owned(),
+                json!(base64::engine::general_purpose::STANDARD.encode(chunk)),
+            ),
+        ]);
+        match session.execute(&add, args)?.as_slice() {
+            [Value::Number(n)] if n.as_u64() == Some(total as u64) => break,
+            [Value::Number(n)] if n.as_u64() == Some((offset + chunk.len()) as u64) => {}
+            other => bail!("unexpected upload response {other:?}"),
+        }
+        offset += chunk.len();
+    }
+    let commit = script::with_args(&["target", "hash"], COMMIT);
+    let args = BTreeMap::from([
+        ("target".to_owned(), json!(target)),
+        ("hash".to_owned(), json!(hash)),
+    ]);
+    match session
+        .execute_within(&commit, args, Duration::from_secs(150))?
+        .as_slice()
+    {
+        [Value::String(module)] if module == hash => Ok(()),
+        other => bail!("unexpected commit response {other:?}"),
+    }
+}
+
+/// `weft deploy --market`, with the flags `weft deploy` shares read from its matches.
+pub fn run(args: &MarketDeployArgs, matches: &clap::ArgMatches) -> anyhow::Result<()> {
+    use clap::FromArgMatches as _;
+    if matches.get_many::<String>("peers").is_some() {
+        bail!("--peers and --market exclude each other: the market chooses the nodes");
+    }
+    let replicas = matches.get_one::<usize>("replicas").copied();
+    if replicas == Some(0) {
+        bail!("--replicas must be at least 1");
+    }
+    let json = matches.get_flag("json");
+    let connect = Connect::from_arg_matches(matches)?;
+    let started = Instant::now();
+    let (deal, deployment) = deploy(args, replicas, &connect, json)?;
+    if json {
+        let mut value = serde_json::to_value(&deployment)?;
+        value["deal"] = json!(deal);
+        println!("{value}");
+        return Ok(());
+    }
+    println!(
+        "deployed through deal {deal} (module {}) to {} replicas in {:.1} s; call it as {}.FUNCTION",
+        deployment.module,
+        deployment.replicas.len(),
+        started.elapsed().as_secs_f64(),
+        deployment.alias
+    );
+    for replica in &deployment.replicas {
+        println!("  {}  {}", replica.peer_id, replica.service_id);
+    }
+    Ok(())
+}
