@@ -81,12 +81,36 @@ pub struct KeyTextError;
 #[derive(Clone, Copy, PartialEq, Eq, Hash)]
 pub struct PublicKey(ed25519_dalek::VerifyingKey);
 
+/// Keys decompressed before, by their bytes. Decompressing a point costs a field
+/// inversion (about 10 µs); every particle names its init peer and every batch its
+/// producer, and a node meets the same few peers again and again. Bounded: emptied when
+/// full.
+static DECOMPRESSED: std::sync::LazyLock<
+    std::sync::Mutex<std::collections::HashMap<[u8; 32], ed25519_dalek::VerifyingKey>>,
+> = std::sync::LazyLock::new(Default::default);
+
+/// Entries [`DECOMPRESSED`] holds at most.
+const DECOMPRESSED_MAX: usize = 8192;
+
 impl PublicKey {
     /// Parses 32 raw bytes; fails for bytes that are not a point on the curve.
     pub fn from_bytes(bytes: &[u8; 32]) -> Result<Self, SignatureError> {
-        ed25519_dalek::VerifyingKey::from_bytes(bytes)
-            .map(Self)
-            .map_err(|_| SignatureError::BadPublicKey)
+        let cache = || {
+            DECOMPRESSED
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner)
+        };
+        if let Some(key) = cache().get(bytes) {
+            return Ok(Self(*key));
+        }
+        let key = ed25519_dalek::VerifyingKey::from_bytes(bytes)
+            .map_err(|_| SignatureError::BadPublicKey)?;
+        let mut cache = cache();
+        if cache.len() >= DECOMPRESSED_MAX {
+            cache.clear();
+        }
+        cache.insert(*bytes, key);
+        Ok(Self(key))
     }
 
     pub fn to_bytes(&self) -> [u8; 32] {

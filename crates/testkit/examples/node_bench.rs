@@ -46,10 +46,11 @@ async fn main() -> Res<()> {
         None => 10_000,
     };
     println!("weft node benchmark ({calls} calls per latency run)\n");
+    // First: resident memory only grows, so a later run would reuse what earlier ones freed.
+    memory_per_particle(10_000).await?;
     latency(calls).await?;
     pipeline_throughput(20_000).await?;
     loopback_throughput(10_000, 64).await?;
-    memory_per_particle(10_000).await?;
     Ok(())
 }
 

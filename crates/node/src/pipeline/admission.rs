@@ -6,6 +6,10 @@
 //! peer twice) is not a replay. Entries live until the particle's deadline, and the cache
 //! is bounded: when it is full of live entries, new particles are refused rather than let
 //! in unchecked.
+//!
+//! The same particle coming back (with new data) carries the same signature over the same
+//! bytes: it is verified once, and later deliveries find its digest among the verified
+//! ones (entries live until the particle's deadline; as many as the replay cache).
 
 use std::collections::{BTreeSet, HashMap};
 
@@ -29,6 +33,9 @@ pub(crate) struct Admission {
     config: AdmissionConfig,
     seen: HashMap<Fingerprint, u64>,
     by_deadline: BTreeSet<(u64, Fingerprint)>,
+    /// Digests of the signed parts of particles whose signature verified.
+    verified: HashMap<Fingerprint, u64>,
+    verified_by_deadline: BTreeSet<(u64, Fingerprint)>,
 }
 
 impl Admission {
@@ -37,6 +44,8 @@ impl Admission {
             config,
             seen: HashMap::new(),
             by_deadline: BTreeSet::new(),
+            verified: HashMap::new(),
+            verified_by_deadline: BTreeSet::new(),
         }
     }
 
@@ -55,27 +64,57 @@ impl Admission {
         if self.seen.contains_key(&fingerprint) {
             return Err(Dropped::Replayed);
         }
-        // Verify after the cheap checks: a signature costs tens of microseconds.
-        particle.verify().map_err(|_| Dropped::BadSignature)?;
         self.forget_expired(now_ms);
         if self.seen.len() >= self.config.max_replay_entries {
             return Err(Dropped::Overloaded);
         }
+        // Verify after the cheap checks: a signature costs tens of microseconds.
         let deadline = particle.deadline();
+        let signed = signed_digest(particle);
+        if !self.verified.contains_key(&signed) {
+            particle.verify().map_err(|_| Dropped::BadSignature)?;
+            if self.verified.len() < self.config.max_replay_entries {
+                self.verified.insert(signed, deadline);
+                self.verified_by_deadline.insert((deadline, signed));
+            }
+        }
         self.seen.insert(fingerprint, deadline);
         self.by_deadline.insert((deadline, fingerprint));
         Ok(())
     }
 
     fn forget_expired(&mut self, now_ms: u64) {
-        while let Some(&(deadline, fingerprint)) = self.by_deadline.first() {
-            if deadline > now_ms {
-                break;
-            }
-            self.by_deadline.pop_first();
-            self.seen.remove(&fingerprint);
-        }
+        forget(&mut self.seen, &mut self.by_deadline, now_ms);
+        forget(&mut self.verified, &mut self.verified_by_deadline, now_ms);
     }
+}
+
+fn forget(
+    entries: &mut HashMap<Fingerprint, u64>,
+    by_deadline: &mut BTreeSet<(u64, Fingerprint)>,
+    now_ms: u64,
+) {
+    while let Some(&(deadline, fingerprint)) = by_deadline.first() {
+        if deadline > now_ms {
+            break;
+        }
+        by_deadline.pop_first();
+        entries.remove(&fingerprint);
+    }
+}
+
+/// Everything the init peer's signature covers, and the signature, hashed.
+fn signed_digest(particle: &Particle) -> Fingerprint {
+    let mut hasher = blake3::Hasher::new();
+    hasher.update(&particle.init_peer.to_bytes());
+    hasher.update(&(particle.id.len() as u64).to_le_bytes());
+    hasher.update(particle.id.as_bytes());
+    hasher.update(&particle.timestamp.to_le_bytes());
+    hasher.update(&particle.ttl.to_le_bytes());
+    hasher.update(&(particle.script.len() as u64).to_le_bytes());
+    hasher.update(particle.script.as_bytes());
+    hasher.update(&particle.signature.to_bytes());
+    *hasher.finalize().as_bytes()
 }
 
 fn fingerprint(particle: &Particle) -> Fingerprint {
@@ -136,6 +175,11 @@ mod tests {
         let mut back = good.clone();
         back.data.push(1);
         assert_eq!(a.check(&back, NOW), Ok(()));
+        // Its signature was verified once; reusing it over another script still fails.
+        let mut forged = good.clone();
+        forged.script = "(seq (null) (null))".into();
+        forged.data.push(2);
+        assert_eq!(a.check(&forged, NOW), Err(Dropped::BadSignature));
     }
 
     #[test]
