@@ -391,7 +391,10 @@ fn streams_keep_arrival_order_and_the_order_travels() {
         let twice = visit(&s, INIT, once.data, second.clone()).outcome;
         let relayed = Data::from_bytes(&twice.data.to_bytes(), &limits()).unwrap();
         let on_c = visit(&s, "C", Data::default(), relayed);
-        on_c.calls.iter().map(|c| c.args[0].clone()).collect::<Vec<_>>()
+        on_c.calls
+            .iter()
+            .map(|c| c.args[0].clone())
+            .collect::<Vec<_>>()
     };
     assert_eq!(order_on_c(&a, &b), vec![json!(1), json!(2)]);
     assert_eq!(order_on_c(&b, &a), vec![json!(2), json!(1)]);
