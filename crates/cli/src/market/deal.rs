@@ -4,7 +4,7 @@ use std::path::PathBuf;
 
 use anyhow::{Context as _, bail};
 use serde_json::{Value, json};
-use weft_chain::{B256, Deal, DealId, DealStatus, DealTerms, Market as _, U256};
+use weft_chain::{Address, B256, Deal, DealId, DealStatus, DealTerms, Market as _, U256};
 
 use super::amount;
 use super::chain::{Chain, ChainArgs};
@@ -91,8 +91,8 @@ pub struct TermsArgs {
 }
 
 impl TermsArgs {
-    /// The checked terms for `component` and the escrow.
-    pub fn terms(&self, chain: &Chain, component: B256) -> anyhow::Result<(DealTerms, U256)> {
+    /// The checked flags, before anything talks to the chain.
+    pub fn parse(&self) -> anyhow::Result<Terms> {
         let escrow = amount::parse("--escrow", &self.escrow)?;
         let max_price = amount::parse("--max-price", &self.max_price)?;
         if self.replicas == 0 || self.replicas > 64 {
@@ -101,16 +101,36 @@ impl TermsArgs {
         if self.units == 0 {
             bail!("--units is 0; a replica needs at least 1 compute unit");
         }
-        let terms = DealTerms {
-            token: chain.token,
+        Ok(Terms {
+            escrow,
+            max_price,
+            replicas: self.replicas,
+            units: self.units,
+        })
+    }
+}
+
+/// Checked [`TermsArgs`].
+#[derive(Debug, Clone, Copy)]
+pub struct Terms {
+    pub escrow: U256,
+    max_price: U256,
+    replicas: u32,
+    units: u64,
+}
+
+impl Terms {
+    /// The deal's terms for `component`, paid in `token`.
+    pub fn deal_terms(&self, token: Address, component: B256) -> DealTerms {
+        DealTerms {
+            token,
             component,
             replicas: self.replicas,
             compute_units: self.units,
-            max_price_per_cu: max_price,
+            max_price_per_cu: self.max_price,
             region: B256::ZERO,
             required_attributes: U256::ZERO,
-        };
-        Ok((terms, escrow))
+        }
     }
 }
 
@@ -133,8 +153,10 @@ pub fn run(command: DealCommand) -> anyhow::Result<()> {
                 }
                 (None, None) => bail!("pass --component HASH or --wasm FILE"),
             };
+            let terms = terms.parse()?;
             let chain = Chain::connect(&chain, &network.dir())?;
-            let (terms, escrow) = terms.terms(&chain, component)?;
+            let escrow = terms.escrow;
+            let terms = terms.deal_terms(chain.token, component);
             let id = chain.run(chain.market.create_deal(&terms, escrow))?;
             let deal = get(&chain, id)?;
             if json {

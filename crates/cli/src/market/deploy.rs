@@ -96,8 +96,10 @@ pub fn deploy(
         units: args.units,
         max_price: args.max_price.clone(),
     };
+    let terms = terms.parse()?;
     let chain = Chain::connect(&args.chain, &connect.network.dir())?;
-    let (terms, escrow) = terms.terms(&chain, hash)?;
+    let escrow = terms.escrow;
+    let terms = terms.deal_terms(chain.token, hash);
     let id = chain.run(chain.market.create_deal(&terms, escrow))?;
     let say = |text: String| {
         if !quiet {
