@@ -155,8 +155,36 @@ pub fn deploy(
             })
             .collect(),
     };
+    let previous = crate::deploy::load(&project).ok().flatten();
     crate::deploy::save(&project, &deployment)?;
+    // The previous market deployment's deal would keep paying for replicas nobody calls.
+    let previous_deal = previous
+        .and_then(|p| {
+            p.alias
+                .strip_prefix("deal-")
+                .and_then(|n| n.parse::<u64>().ok())
+        })
+        .map(weft_chain::DealId)
+        .filter(|old| *old != id);
+    if let Some(old) = previous_deal {
+        match stop_previous(&chain, old) {
+            Ok(true) => say(format!("  stopped the previous deployment's {old}")),
+            Ok(false) => {}
+            Err(e) => eprintln!("warning: could not stop the previous deployment's {old}: {e:#}"),
+        }
+    }
     Ok((id.0, deployment))
+}
+
+/// Stops `deal` if it is this wallet's and still running; whether it stopped it.
+fn stop_previous(chain: &Chain, deal: weft_chain::DealId) -> anyhow::Result<bool> {
+    let running = chain.run(chain.market.deal(deal))?.is_some_and(|d| {
+        d.developer == chain.market.account() && d.status == weft_chain::DealStatus::Active
+    });
+    if running {
+        chain.run(chain.market.stop_deal(deal))?;
+    }
+    Ok(running)
 }
 
 /// Polls the deal until `done` holds (matching it again while replicas are unmatched).

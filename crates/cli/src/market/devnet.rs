@@ -186,14 +186,21 @@ impl DevNet {
     }
 }
 
-/// Stops the chain's anvil; its state is in memory only, so nothing is lost by SIGKILL.
+/// Stops the chain's anvil and waits (bounded) until it is gone; its state is in memory only,
+/// so nothing is lost by SIGKILL.
 pub fn stop(pid: u32) {
-    if crate::local::process_alive(pid) {
-        let _ = Command::new("kill")
-            .arg("-KILL")
-            .arg(pid.to_string())
-            .stderr(Stdio::null())
-            .status();
+    if !crate::local::process_alive(pid) {
+        return;
+    }
+    let _ = Command::new("kill")
+        .arg("-KILL")
+        .arg(pid.to_string())
+        .stderr(Stdio::null())
+        .status();
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while crate::local::process_alive(pid) && Instant::now() < deadline {
+        // Another process's exit cannot be awaited without being its parent: poll.
+        std::thread::sleep(Duration::from_millis(10));
     }
 }
 

@@ -148,4 +148,14 @@ fn deploy_through_the_market_then_call() {
     );
     assert_eq!(status["registered"], true, "{status}");
     assert_eq!(status["active_replicas"], 1, "{status}");
+    // Deploying again buys a new deal and stops the one nobody calls any more.
+    let again = weft.json(
+        &project,
+        &["deploy", "--market", "--replicas", "1", "--json"],
+    );
+    assert_eq!(again["alias"], "deal-2", "{again}");
+    let old = weft.json(&project, &["deal", "info", "1", "--json"]);
+    assert_eq!(old["status"], "stopped", "{old}");
+    let answer = weft.json(&project, &["call", "deal-2.hello", "[\"again\"]", "--json"]);
+    assert_eq!(answer["result"], "Hello, again!", "{answer}");
 }

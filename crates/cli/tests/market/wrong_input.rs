@@ -279,3 +279,35 @@ fn market_commands_explain_wrong_input_against_a_chain() {
         "{stderr}"
     );
 }
+
+#[test]
+fn every_market_command_has_help() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let weft = Weft::new(tmp.path().join("home"));
+    for args in [
+        &["provider", "--help"][..],
+        &["provider", "register", "--help"],
+        &["provider", "offer", "--help"],
+        &["provider", "status", "--help"],
+        &["provider", "withdraw", "--help"],
+        &["deal", "--help"],
+        &["deal", "create", "--help"],
+        &["deal", "info", "--help"],
+        &["deal", "deposit", "--help"],
+        &["deal", "withdraw", "--help"],
+        &["deal", "stop", "--help"],
+        &["deploy", "--help"],
+        &["up", "--help"],
+    ] {
+        let text = weft.ok(tmp.path(), args);
+        assert!(text.contains("Usage: weft"), "{args:?}: {text}");
+    }
+    let deploy = weft.ok(tmp.path(), &["deploy", "--help"]);
+    assert!(
+        deploy.contains("--market") && deploy.contains("--max-price"),
+        "{deploy}"
+    );
+    // A missing argument is a usage error, as everywhere in weft.
+    let output = weft.cmd(tmp.path(), &["deal", "create"]);
+    assert_eq!(output.status.code(), Some(2));
+}
