@@ -86,7 +86,7 @@ pub fn start(dir: &Path) -> anyhow::Result<DevNet> {
         .with_context(|| format!("cannot start {}", anvil.display()))?;
     let pid = child.id();
     let url = format!("http://127.0.0.1:{port}");
-    let result = deploy(dir, pid, &url);
+    let result = deploy_contracts(dir, pid, &url);
     if result.is_err() {
         stop(pid);
     }
@@ -99,7 +99,7 @@ pub fn start(dir: &Path) -> anyhow::Result<DevNet> {
     })
 }
 
-fn deploy(dir: &Path, pid: u32, url: &str) -> anyhow::Result<DevNet> {
+fn deploy_contracts(dir: &Path, pid: u32, url: &str) -> anyhow::Result<DevNet> {
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
