@@ -25,14 +25,13 @@ pub const REPLICA_TIMEOUT: Duration = Duration::from_secs(5);
 /// replica that died after the relay last saw it swallows the particle, and without the
 /// race the whole flow would wait for its TTL. A replica the relay is not connected to is
 /// skipped at once; one that fails or does not answer in time falls through to the next;
-/// the last branch runs only when every replica failed, and reports the first replica's
-/// error (or that none answered in time).
+/// the fold's last instruction runs only when every replica failed, and reports the first
+/// replica's error (or that none answered in time).
 pub fn failover_script(arity: usize) -> String {
     let args: Vec<String> = (0..arity).map(|i| format!("a{i}")).collect();
     let body = format!(
         r#"(xor
  (new $errors
-   (xor
     (fold peers p
      (xor
       (seq
@@ -57,7 +56,7 @@ pub fn failover_script(arity: usize) -> String {
        (seq
         (call relay ("op" "noop") [])
         (call %init_peer_id% ("callbackSrv" "response") [result p])))
-      (next p)))
+      (next p))
     (seq
      (canon relay $errors #errors)
      (xor
