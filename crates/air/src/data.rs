@@ -75,6 +75,8 @@ pub struct Data {
     /// This peer's memory of stream order: the rank of every stream element its
     /// runs saw (see `exec::stream`). Local: not encoded, not compared.
     stream_ranks: FastMap<EntryKey, u64>,
+    /// The same elements by rank (an element's rank is its index here).
+    stream_keys: Vec<EntryKey>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
@@ -103,7 +105,7 @@ impl Data {
     pub fn to_bytes(&self) -> Vec<u8> {
         codec::encode(
             self.batches.values().map(|batch| &**batch),
-            &self.stream_order(),
+            &self.stream_keys,
         )
     }
 
@@ -154,7 +156,7 @@ impl Data {
         particle_id: &str,
         keys: &dyn PeerKeys,
     ) -> Result<(), Error> {
-        let order = incoming.stream_order();
+        let order = std::mem::take(&mut incoming.stream_keys);
         incoming.stream_ranks.clear();
         let store =
             Store::stage(self, incoming, particle_id, keys).map_err(|hard| Error::Rejected {
@@ -216,19 +218,9 @@ impl Data {
         self.stream_ranks.len() as u64
     }
 
-    /// The ranked stream elements, by rank.
-    fn stream_order(&self) -> Vec<EntryKey> {
-        let mut order: Vec<(u64, EntryKey)> = self
-            .stream_ranks
-            .iter()
-            .map(|(key, rank)| (*rank, *key))
-            .collect();
-        order.sort_unstable();
-        order.into_iter().map(|(_, key)| key).collect()
-    }
-
     /// Moves out the stream ranks of data about to be merged in.
     pub(crate) fn take_stream_ranks(&mut self) -> FastMap<EntryKey, u64> {
+        self.stream_keys.clear();
         std::mem::take(&mut self.stream_ranks)
     }
 
@@ -236,8 +228,11 @@ impl Data {
     /// given (each stream's order, streams one after the other).
     pub(crate) fn remember_stream_order(&mut self, keys: &[EntryKey]) {
         for key in keys {
-            let next = self.stream_ranks.len() as u64;
-            self.stream_ranks.entry(*key).or_insert(next);
+            let next = self.stream_keys.len() as u64;
+            if let std::collections::hash_map::Entry::Vacant(slot) = self.stream_ranks.entry(*key) {
+                slot.insert(next);
+                self.stream_keys.push(*key);
+            }
         }
     }
 

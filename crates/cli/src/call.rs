@@ -67,28 +67,13 @@ pub fn failover_script(arity: usize) -> String {
       (fail 10000 "no replica answered in time")))))
  (call %init_peer_id% ("errorHandlingSrv" "error") [:error: 0]))"#,
         args = args.join(" "),
-        join = join_first("status", "first"),
+        join = script::join("relay", "status", "1", "first"),
     );
     let names: Vec<&str> = ["peers", "service", "function", "wait"]
         .into_iter()
         .chain(args.iter().map(String::as_str))
         .collect();
     script::with_args(&names, &body)
-}
-
-/// Aqua's join for one value: waits on the relay until `$stream` holds a value, then
-/// freezes the first into `#canon`.
-fn join_first(stream: &str, canon: &str) -> String {
-    format!(
-        r#"           (new ${stream}_test
-            (seq
-             (fold ${stream} s
-              (seq
-               (seq (ap s ${stream}_test) (canon relay ${stream}_test #{stream}_iter))
-               (xor (match #{stream}_iter.length 1 (null)) (next s)))
-              (never))
-             (canon relay ${stream}_test #{canon})))"#
-    )
 }
 
 /// The data for [`failover_script`]: the peers to try, the target and the arguments.

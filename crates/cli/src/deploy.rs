@@ -156,7 +156,7 @@ pub fn deploy(
 }
 
 /// Sends the component to `target` in pieces; a node that has it already says so at once.
-fn upload(
+pub(crate) fn upload(
     session: &Session,
     target: &str,
     hash: &str,

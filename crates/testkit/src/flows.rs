@@ -8,6 +8,7 @@ use base64::Engine;
 use serde_json::{Value, json};
 use weft_core::PeerId;
 
+use weft_node::client::script::join;
 pub use weft_node::client::script::with_args;
 
 use crate::{Client, ClientError};
@@ -95,23 +96,6 @@ pub async fn deploy(
             instruction: String::new(),
         }),
     }
-}
-
-/// Aqua's join: waits on `peer` until stream `$stream` holds `count` values, then freezes
-/// the first `count` of them into `#canon`.
-fn join(peer: &str, stream: &str, count: &str, canon: &str) -> String {
-    format!(
-        "(new ${stream}_test
-  (seq
-    (fold ${stream} s
-      (seq
-        (seq (ap s ${stream}_test)
-          (canon {peer} ${stream}_test #{stream}_iter))
-        (xor (match #{stream}_iter.length {count} (null))
-          (next s)))
-      (never))
-    (canon {peer} ${stream}_test #{canon})))"
-    )
 }
 
 /// Asks every peer in `peers` for `peer.identify` in parallel (fan-out) and joins the

@@ -10,7 +10,6 @@ use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 
 use anyhow::{Context as _, bail};
-use base64::Engine as _;
 use serde_json::{Value, json};
 use weft_chain::{B256, Deal, Market as _};
 use weft_node::client::script;
@@ -27,21 +26,6 @@ const MATCH_TIMEOUT: Duration = Duration::from_secs(60);
 const WORKER_TIMEOUT: Duration = Duration::from_secs(180);
 /// Between two looks at the deal on chain.
 const POLL: Duration = Duration::from_millis(500);
-/// One piece of a chunked upload (`dist.add_chunk` takes at most 16 MiB per argument).
-const CHUNK_BYTES: usize = 4 << 20;
-
-const ADD_CHUNK: &str = r#"
-(xor
- (seq
-  (seq
-   (call relay ("op" "noop") [])
-   (call target ("dist" "add_chunk") [hash total offset chunk] received))
-  (seq
-   (call relay ("op" "noop") [])
-   (call %init_peer_id% ("callbackSrv" "response") [received])))
- (call %init_peer_id% ("errorHandlingSrv" "error") [:error: 0]))
-"#;
-
 const COMMIT: &str = r#"
 (xor
  (seq
@@ -212,29 +196,10 @@ fn wait(
     }
 }
 
-/// Sends the component to `target` in pieces and adds it to the node's store.
+/// Sends the component to `target` in pieces (as `weft deploy` does) and adds it to the
+/// node's store.
 fn upload(session: &Session, target: &str, hash: &str, bytes: &[u8]) -> anyhow::Result<()> {
-    let add = script::with_args(&["target", "hash", "total", "offset", "chunk"], ADD_CHUNK);
-    let total = bytes.len();
-    let mut offset = 0;
-    for chunk in bytes.chunks(CHUNK_BYTES) {
-        let args = BTreeMap::from([
-            ("target".to_owned(), json!(target)),
-            ("hash".to_owned(), json!(hash)),
-            ("total".to_owned(), json!(total)),
-            ("offset".to_owned(), json!(offset)),
-            (
-                "chunk".to_owned(),
-                json!(base64::engine::general_purpose::STANDARD.encode(chunk)),
-            ),
-        ]);
-        match session.execute(&add, args)?.as_slice() {
-            [Value::Number(n)] if n.as_u64() == Some(total as u64) => break,
-            [Value::Number(n)] if n.as_u64() == Some((offset + chunk.len()) as u64) => {}
-            other => bail!("unexpected upload response {other:?}"),
-        }
-        offset += chunk.len();
-    }
+    crate::deploy::upload(session, target, hash, bytes, true)?;
     let commit = script::with_args(&["target", "hash"], COMMIT);
     let args = BTreeMap::from([
         ("target".to_owned(), json!(target)),

@@ -25,3 +25,21 @@ pub fn with_args<S: AsRef<str>>(args: &[S], body: &str) -> String {
     script.extend(std::iter::repeat_n(')', args.len() + 1));
     script
 }
+
+/// Aqua's join: waits on `peer` until stream `$stream` holds `count` values (a literal or a
+/// variable), then freezes the first `count` of them, in the order `peer` learned them, into
+/// `#canon`. `$stream_test` and `#stream_iter` are the join's own names.
+pub fn join(peer: &str, stream: &str, count: &str, canon: &str) -> String {
+    format!(
+        "(new ${stream}_test
+  (seq
+    (fold ${stream} s
+      (seq
+        (seq (ap s ${stream}_test)
+          (canon {peer} ${stream}_test #{stream}_iter))
+        (xor (match #{stream}_iter.length {count} (null))
+          (next s)))
+      (never))
+    (canon {peer} ${stream}_test #{canon})))"
+    )
+}
