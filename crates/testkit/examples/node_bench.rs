@@ -3,8 +3,10 @@
 //!
 //! ```text
 //! scripts/guests.sh   # builds the greeter-rust component the latency run calls
-//! cargo run --release -p weft-testkit --example node_bench [CALLS]
+//! cargo run --release -p weft-testkit --example node_bench [CALLS] [--only PART]
 //! ```
+//!
+//! `--only memory|latency|pipeline|loopback` runs one part (for profiling).
 //!
 //! 1. **Latency**: client → relay node → service on a second node → relay → client, over
 //!    loopback TCP (two in-process nodes), one call at a time: `op.identity`, then the
@@ -39,18 +41,38 @@ type Res<T> = Result<T, Box<dyn std::error::Error>>;
 
 #[tokio::main(flavor = "multi_thread", worker_threads = 2)]
 async fn main() -> Res<()> {
-    let calls: usize = match std::env::args().nth(1) {
-        Some(n) => n
-            .parse()
-            .map_err(|e| format!("CALLS must be a count: {e}"))?,
-        None => 10_000,
-    };
+    const PARTS: [&str; 4] = ["memory", "latency", "pipeline", "loopback"];
+    let mut calls = 10_000;
+    let mut only = None;
+    let mut args = std::env::args().skip(1);
+    while let Some(arg) = args.next() {
+        if arg == "--only" {
+            let part = args.next().unwrap_or_default();
+            if !PARTS.contains(&part.as_str()) {
+                return Err(format!("--only takes one of {PARTS:?}, not {part:?}").into());
+            }
+            only = Some(part);
+        } else {
+            calls = arg
+                .parse()
+                .map_err(|e| format!("CALLS must be a count, not {arg:?}: {e}"))?;
+        }
+    }
+    let runs = |part: &str| only.as_deref().is_none_or(|only| only == part);
     println!("weft node benchmark ({calls} calls per latency run)\n");
     // First: resident memory only grows, so a later run would reuse what earlier ones freed.
-    memory_per_particle(10_000).await?;
-    latency(calls).await?;
-    pipeline_throughput(20_000).await?;
-    loopback_throughput(10_000, 64).await?;
+    if runs("memory") {
+        memory_per_particle(10_000).await?;
+    }
+    if runs("latency") {
+        latency(calls).await?;
+    }
+    if runs("pipeline") {
+        pipeline_throughput(20_000).await?;
+    }
+    if runs("loopback") {
+        loopback_throughput(10_000, 64).await?;
+    }
     Ok(())
 }
 
