@@ -1,5 +1,6 @@
 //! Capabilities: the WIT interfaces in `wit/host` (package `weft:host`), implemented by the host
-//! and linked per service, only those the service was granted.
+//! and linked per service: `kv` only when granted; `http` always, denying every request to a
+//! service with an empty allow-list.
 
 pub(crate) mod context;
 pub(crate) mod http;
@@ -25,6 +26,7 @@ pub(crate) use weft::host as wit;
 pub(crate) struct ServiceCaps {
     pub service_id: String,
     pub kv: Option<kv::Namespace>,
+    /// `None` when the service may reach no host.
     pub http: Option<http::Client>,
     pub log: Arc<log::LogBuffer>,
 }
@@ -38,8 +40,6 @@ pub(crate) fn link(linker: &mut Linker<State>, caps: &ServiceCaps) -> Result<()>
     if caps.kv.is_some() {
         wit::kv::add_to_linker::<State, HasSelf<State>>(linker, |s| s).map_err(setup)?;
     }
-    if caps.http.is_some() {
-        wit::http::add_to_linker::<State, HasSelf<State>>(linker, |s| s).map_err(setup)?;
-    }
+    wit::http::add_to_linker::<State, HasSelf<State>>(linker, |s| s).map_err(setup)?;
     Ok(())
 }

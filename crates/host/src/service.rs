@@ -23,7 +23,9 @@ pub struct ServiceConfig {
     pub id: String,
     /// Grants the `kv` capability (needs [`crate::HostConfig::kv_dir`]).
     pub kv: bool,
-    /// Grants the `http` capability for these hosts (`name` or `name:port`); empty denies it.
+    /// Hosts (`name` or `name:port`) the `http` capability reaches. Empty denies every request;
+    /// the interface is linked either way, so that a component which fetches only in some
+    /// functions can still run the others (and learns why a fetch fails).
     pub http_allow: Vec<String>,
 }
 
@@ -63,7 +65,7 @@ struct ServiceInner {
 }
 
 /// Names the capability a component imports but was not granted, before wasmtime reports it
-/// as a missing import.
+/// as a missing import. (`http` is always linked: without a grant every request is denied.)
 fn check_grants(
     engine: &wasmtime::Engine,
     component: &wasmtime::component::Component,
@@ -72,8 +74,6 @@ fn check_grants(
     for (name, _) in component.component_type().imports(engine) {
         let denied = if name.starts_with("weft:host/kv@") && caps.kv.is_none() {
             Some("kv")
-        } else if name.starts_with("weft:host/http@") && caps.http.is_none() {
-            Some("http (no host on its allow-list)")
         } else {
             None
         };

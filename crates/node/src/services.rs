@@ -2,12 +2,16 @@
 //! `data_dir/components`), services made of them with an owner and aliases, and the calls
 //! flows make to them.
 //!
+//! A service reaches over HTTP only the hosts its owner asked for when creating it (see
+//! [`grants`]), within the node operator's `host.http_allow`; without a grant it reaches none.
+//!
 //! Every change is written to the registry file before it is acknowledged (see
 //! [`registry`]); the `kv` state of services lives in `weft_host`'s store under
 //! `data_dir/kv`, keyed by service id, so a service that comes back after a restart finds
 //! its state. Methods are synchronous (file I/O, compilation): the pipeline calls them on
 //! blocking threads.
 
+pub(crate) mod grants;
 mod modules;
 mod registry;
 mod uploads;
@@ -53,6 +57,7 @@ pub(crate) struct Services {
     node_peer: PeerId,
     max_services: usize,
     max_modules: usize,
+    /// The operator's bound on every service's HTTP grant.
     http_allow: Vec<String>,
     uploads: Uploads,
     state: Mutex<State>,
@@ -104,7 +109,16 @@ impl Services {
         let mut state = self.lock();
         for (id, record) in &registry.services {
             let component = parse_hash(&record.blueprint_id).map_err(NodeError::InvalidConfig)?;
-            let service = self.host.service(&component, self.service_config(id))?;
+            let http = grants::effective(&self.http_allow, &record.http);
+            if http.len() < record.http.len() {
+                tracing::warn!(
+                    service = %id,
+                    granted = ?record.http,
+                    reaches = ?http,
+                    "host.http_allow no longer covers all of the service's HTTP grant"
+                );
+            }
+            let service = self.host.service(&component, service_config(id, &http))?;
             state.running.insert(id.clone(), service);
             for alias in &record.aliases {
                 state.aliases.insert(alias.clone(), id.clone());
@@ -117,14 +131,6 @@ impl Services {
         );
         state.registry = registry;
         Ok(())
-    }
-
-    /// What every hosted service may do: its own kv namespace, HTTP to the allowed hosts.
-    fn service_config(&self, id: &str) -> ServiceConfig {
-        let config = ServiceConfig::new(id).with_kv();
-        self.http_allow
-            .iter()
-            .fold(config, |c, host| c.allow_http(host))
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, State> {
@@ -161,8 +167,21 @@ impl Services {
         self.lock().running.len()
     }
 
-    /// Creates a service of a module (by hash or blueprint id) owned by `owner`.
+    /// Creates a service of a module (by hash or blueprint id) owned by `owner`, with no
+    /// HTTP grant.
     pub(crate) fn create(&self, blueprint_id: &str, owner: &PeerId) -> Result<String, String> {
+        self.create_with_http(blueprint_id, owner, Vec::new())
+    }
+
+    /// Like [`Services::create`], and the service may reach the `http` hosts (each within
+    /// the operator's list, or this fails).
+    pub(crate) fn create_with_http(
+        &self,
+        blueprint_id: &str,
+        owner: &PeerId,
+        http: Vec<String>,
+    ) -> Result<String, String> {
+        grants::check_grant(&self.http_allow, &http)?;
         let mut state = self.lock();
         if !state.registry.modules.contains_key(blueprint_id) {
             return Err(format!(
@@ -179,19 +198,20 @@ impl Services {
         let id = new_service_id();
         let service = self
             .host
-            .service(&component, self.service_config(&id))
+            .service(&component, service_config(&id, &http))
             .map_err(|e| e.to_string())?;
         let record = ServiceRecord {
             blueprint_id: blueprint_id.into(),
             owner: owner.to_string(),
             aliases: Vec::new(),
+            http: http.clone(),
         };
         self.commit(&mut state, |r| {
             r.services.insert(id.clone(), record);
             Ok(())
         })?;
         state.running.insert(id.clone(), service);
-        tracing::info!(service = %id, %owner, blueprint_id, "service created");
+        tracing::info!(service = %id, %owner, blueprint_id, ?http, "service created");
         Ok(id)
     }
 
@@ -317,8 +337,15 @@ impl Services {
             "owner_id": record.owner,
             "aliases": record.aliases,
             "worker_id": self.node_peer.to_string(),
+            "http": grants::effective(&self.http_allow, &record.http),
         })
     }
+}
+
+/// What every hosted service may do: its own kv namespace, HTTP to the hosts of its grant.
+fn service_config(id: &str, http: &[String]) -> ServiceConfig {
+    let config = ServiceConfig::new(id).with_kv();
+    http.iter().fold(config, |c, host| c.allow_http(host))
 }
 
 fn level_name(level: weft_host::LogLevel) -> &'static str {

@@ -104,7 +104,10 @@ impl Host for State {
     fn send(&mut self, request: Request) -> Result<Response, String> {
         match &self.caps.http {
             Some(client) => client.send(request),
-            None => Err("http is not granted to this service".to_string()),
+            None => Err(
+                "http is not granted to this service: it has no host on its HTTP allow-list"
+                    .to_string(),
+            ),
         }
     }
 }

@@ -203,11 +203,11 @@ fn context_tells_who_is_calling() {
 }
 
 #[test]
-fn capabilities_not_granted_are_not_linked() {
+fn kv_not_granted_is_not_linked_and_http_not_granted_is_denied() {
     let dir = Dir::new();
     let host = Host::new(config(&dir)).expect("host");
     let id = host.load(&guest("probe")).expect("load");
-    // The probe imports kv and http: without them it cannot be instantiated.
+    // The probe imports kv: without it the probe cannot be instantiated.
     let err = host
         .service(&id, ServiceConfig::new("bare"))
         .expect_err("not granted");
@@ -217,10 +217,25 @@ fn capabilities_not_granted_are_not_linked() {
             .contains("imports weft:host/kv@0.1.0 but was not granted kv"),
         "{err}"
     );
-    let err = host
+    // `http` is linked for every service; without a host on its list each request is denied.
+    let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
+    listener.set_nonblocking(true).expect("nonblocking");
+    let port = listener.local_addr().expect("addr").port();
+    let no_http = host
         .service(&id, ServiceConfig::new("no-http").with_kv())
-        .expect_err("http not granted");
-    assert!(err.to_string().contains("not granted http"), "{err}");
+        .expect("created without http");
+    let result = call(
+        &no_http,
+        "http-get",
+        json!([format!("http://127.0.0.1:{port}/")]),
+    )
+    .expect("call");
+    let message = result["err"].as_str().unwrap_or_else(|| panic!("{result}"));
+    assert!(message.contains("http is not granted"), "{message}");
+    assert!(
+        listener.accept().is_err(),
+        "a connection reached the server"
+    );
     // A service that imports nothing of ours needs nothing.
     let greeter = host.load(&guest("greeter-rust")).expect("load");
     assert!(host.service(&greeter, ServiceConfig::new("bare")).is_ok());

@@ -2,12 +2,16 @@
 //! particle's init peer: it becomes the owner of what it creates, and only the owner (or the
 //! node's management key) may remove, re-alias or read its logs (`srv.logs`: what a service
 //! logs can carry the data it handled).
+//!
+//! `srv.create(blueprint_id, options?)`: `options` is `{"http": ["host[:port]", ...]}`, the
+//! hosts the service may reach, each allowed by the node's `host.http_allow`. Aqua-lib's
+//! one-argument `create` still works and grants no HTTP.
 
 use serde_json::{Value, json};
 use weft_core::PeerId;
 
 use super::{Failure, fail, string_arg, unknown_function};
-use crate::services::Services;
+use crate::services::{Services, grants};
 
 const FUNCTIONS: &[&str] = &[
     "create",
@@ -30,8 +34,9 @@ pub(super) fn call(
     match function {
         "create" => {
             let blueprint = string_arg(function, args, 0, "blueprint_id")?;
+            let http = grants::parse_options(args.get(1)).map_err(fail)?;
             services
-                .create(blueprint, caller)
+                .create_with_http(blueprint, caller, http)
                 .map(Value::String)
                 .map_err(fail)
         }

@@ -35,6 +35,10 @@ pub(crate) struct ServiceRecord {
     /// Peer id of the init peer of the particle that created the service.
     pub owner: String,
     pub aliases: Vec<String>,
+    /// Hosts the owner asked for at creation (`srv.create` options); absent in records
+    /// written before grants existed, which reach no host.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub http: Vec<String>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -143,6 +147,7 @@ mod tests {
                 blueprint_id: "ab".into(),
                 owner: "me".into(),
                 aliases: vec!["greeter".into()],
+                http: vec!["127.0.0.1:8080".into()],
             },
         );
         file.store(&registry).unwrap();
