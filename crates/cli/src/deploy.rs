@@ -4,6 +4,9 @@
 //! All or nothing: when one replica fails, the services already created by this deploy are
 //! removed again, so a failed deploy leaves no orphan services. A successful redeploy removes
 //! the services of the previous deployment after the new ones are up.
+//!
+//! The service gets the HTTP hosts of weft.toml's `[service] http` and `--http-allow` (as
+//! `srv.create`'s options); none when both are empty.
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -34,7 +37,8 @@ pub struct Replica {
 }
 
 /// Adds the uploaded module, creates the service, aliases it; removes it again if aliasing
-/// fails. Data: `target`, `hash` (of a complete chunked upload), `alias`.
+/// fails. Data: `target`, `hash` (of a complete chunked upload), `alias`, `options` (of
+/// `srv.create`).
 const DEPLOY_ONE: &str = r#"
 (xor
  (seq
@@ -43,7 +47,7 @@ const DEPLOY_ONE: &str = r#"
    (seq
     (call target ("dist" "commit") [hash] module)
     (seq
-     (call target ("srv" "create") [module] id)
+     (call target ("srv" "create") [module options] id)
      (xor
       (call target ("srv" "add_alias") [alias id])
       (seq
@@ -89,12 +93,14 @@ const REMOVE_ONE: &str = r#"
  (call %init_peer_id% ("errorHandlingSrv" "error") [:error: 0]))
 "#;
 
-/// Deploys to `targets` (peer ids); progress on stderr unless `quiet`.
+/// Deploys to `targets` (peer ids), granting the project's HTTP hosts and `http_allow`;
+/// progress on stderr unless `quiet`.
 pub fn deploy(
     session: &Session,
     project: &Project,
     component: &Path,
     targets: &[String],
+    http_allow: &[String],
     quiet: bool,
 ) -> anyhow::Result<Deployment> {
     let bytes = std::fs::read(component).with_context(|| {
@@ -110,12 +116,20 @@ pub fn deploy(
         module: String::new(),
         replicas: Vec::new(),
     };
-    let script = script::with_args(&["target", "hash", "alias"], DEPLOY_ONE);
+    let mut http = project.manifest.service.http.clone();
+    for host in http_allow {
+        if !http.contains(host) {
+            http.push(host.clone());
+        }
+    }
+    let options = json!({ "http": http });
+    let script = script::with_args(&["target", "hash", "alias", "options"], DEPLOY_ONE);
     for target in targets {
         let args = BTreeMap::from([
             ("target".to_owned(), json!(target)),
             ("hash".to_owned(), json!(hash)),
             ("alias".to_owned(), json!(alias)),
+            ("options".to_owned(), options.clone()),
         ]);
         let result = upload(session, target, &hash, &bytes, quiet)
             .and_then(|()| session.execute_within(&script, args, COMPILE_TIMEOUT))

@@ -41,6 +41,10 @@ pub struct ServiceSection {
     pub wit: PathBuf,
     #[serde(default = "default_world")]
     pub world: String,
+    /// Hosts (`name` or `name:port`) the service may reach over HTTP; each node grants them
+    /// only within its operator's `host.http_allow`. Empty: no HTTP.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub http: Vec<String>,
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize)]

@@ -38,6 +38,10 @@ pub struct DeployArgs {
     /// number of running nodes).
     #[arg(long)]
     replicas: Option<usize>,
+    /// A host (`name` or `name:port`) the service may reach over HTTP, besides weft.toml's
+    /// [service] http; repeatable. Each node refuses hosts its operator does not allow.
+    #[arg(long = "http-allow", value_name = "HOST")]
+    http_allow: Vec<String>,
     #[command(flatten)]
     peers: PeerList,
     #[arg(long)]
@@ -91,7 +95,14 @@ pub fn deploy(args: DeployArgs) -> anyhow::Result<()> {
         );
     }
     let started = Instant::now();
-    let deployment = deploy::deploy(&session, &project, &component, &targets, args.json)?;
+    let deployment = deploy::deploy(
+        &session,
+        &project,
+        &component,
+        &targets,
+        &args.http_allow,
+        args.json,
+    )?;
     deploy::save(&project, &deployment)?;
     if let Some(previous) = previous {
         // The new replicas are up; the old ones would only answer with old code. Replicas on

@@ -3,6 +3,7 @@
 
 mod node {
     pub mod config;
+    pub mod http_grants;
     pub mod network;
     pub mod pipeline;
     pub mod services;

@@ -37,7 +37,8 @@ fn pipeline_fetches_analyzes_and_stores_across_nodes_and_logs_each_step() {
     let allow = format!("127.0.0.1:{port}");
     let net = Net::up(&weft, tmp.path(), 3, &["--http-allow", &allow]);
     let project = prebuilt_project(tmp.path(), "pipeline", "pipeline", "rust", "pipeline");
-    let deployment = weft.json(&project, &["deploy", "--json"]);
+    // The operator allows the host; the service still gets it only because it asks.
+    let deployment = weft.json(&project, &["deploy", "--http-allow", &allow, "--json"]);
     assert_eq!(deployment["replicas"].as_array().map(Vec::len), Some(3));
 
     let url = format!("http://127.0.0.1:{port}/text");
