@@ -15,6 +15,7 @@ use libp2p::{
 use crate::{
     NetConfig, NetError, Role,
     codec::{self, ParticleCodec},
+    content::{self, ContentCodec},
     identity,
     links::Links,
     stats::Stats,
@@ -37,6 +38,7 @@ pub(crate) struct Behaviour {
     pub(crate) ping: ping::Behaviour,
     pub(crate) kad: kad::Behaviour<kad::store::MemoryStore>,
     pub(crate) particles: request_response::Behaviour<ParticleCodec>,
+    pub(crate) content: request_response::Behaviour<ContentCodec>,
 }
 
 impl Behaviour {
@@ -67,6 +69,12 @@ impl Behaviour {
                 .with_max_concurrent_streams(MAX_PARTICLE_STREAMS_PER_CONNECTION),
         );
 
+        let content = request_response::Behaviour::with_codec(
+            ContentCodec,
+            [(content::PROTOCOL, ProtocolSupport::Full)],
+            request_response::Config::default().with_request_timeout(config.send_timeout),
+        );
+
         Self {
             links: Links::new(config.role),
             blocked: allow_block_list::Behaviour::default(),
@@ -78,6 +86,7 @@ impl Behaviour {
             ping: ping::Behaviour::default(),
             kad,
             particles,
+            content,
         }
     }
 }

@@ -6,7 +6,9 @@
 //! clients) and the particle protocol `/weft/particle/1.0.0`: one
 //! length-delimited frame per particle, bounded by
 //! [`ParticleLimits::max_encoded_bytes`](weft_core::ParticleLimits::max_encoded_bytes),
-//! answered by an ack or a refusal. Links to clients stay open while idle (a
+//! answered by an ack or a refusal. Content by hash (components) is announced as Kademlia
+//! provider records and read from a provider in chunks over `/weft/content/1.0.0`
+//! ([`Network::fetch`]), checked against its blake3 hash. Links to clients stay open while idle (a
 //! client cannot be dialed back); links between nodes close after `idle_timeout`
 //! and are dialed again, through Kademlia if need be, when a particle needs them.
 //!
@@ -59,6 +61,7 @@ mod address_book;
 mod behaviour;
 mod codec;
 mod config;
+mod content;
 mod error;
 mod identity;
 mod links;
@@ -68,6 +71,7 @@ mod swarm_task;
 
 pub use codec::Refusal;
 pub use config::{NetConfig, Role};
+pub use content::{ContentKey, ContentSource, FetchError, MAX_CHUNK};
 pub use error::NetError;
 pub use libp2p::Multiaddr;
 pub use network::{Inbound, Inbox, Network};

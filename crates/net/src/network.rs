@@ -8,6 +8,7 @@ use weft_core::{Particle, PeerId};
 
 use crate::{
     NetConfig, NetError, NetStats,
+    content::{ChunkRequest, ChunkResponse, ContentKey, ContentSource},
     stats::Stats,
     swarm_task::{self, Command},
 };
@@ -169,6 +170,53 @@ impl Network {
 
     pub async fn unblock(&self, peer: PeerId) -> Result<(), NetError> {
         self.ask(|reply| Command::Unblock { peer, reply }).await
+    }
+
+    /// Serves other peers' chunk requests from `source` (until then every request is
+    /// answered "not here").
+    pub async fn serve_content(&self, source: Arc<dyn ContentSource>) -> Result<(), NetError> {
+        self.ask(|reply| Command::ServeContent { source, reply })
+            .await
+    }
+
+    /// Announces in Kademlia that this peer holds `key` (a blake3 hash): a provider record,
+    /// republished by Kademlia while the peer runs. Returns once the closest peers known
+    /// have the record (bounded by the send timeout; the record stays announced after).
+    pub async fn provide(&self, key: ContentKey) -> Result<(), NetError> {
+        let announce = self.ask(|reply| Command::Provide { key, reply });
+        match tokio::time::timeout(self.send_timeout, announce).await {
+            Ok(result) => result?,
+            Err(_) => Ok(()),
+        }
+    }
+
+    /// Peers that announce `key`: the first ones a Kademlia lookup finds (none when the
+    /// lookup ends without any), bounded by the send timeout.
+    pub async fn find_providers(&self, key: ContentKey) -> Result<Vec<PeerId>, NetError> {
+        let lookup = self.ask(|reply| Command::FindProviders { key, reply });
+        match tokio::time::timeout(self.send_timeout, lookup).await {
+            Ok(result) => result?,
+            Err(_) => Ok(Vec::new()),
+        }
+    }
+
+    pub(crate) async fn fetch_chunk(
+        &self,
+        peer: PeerId,
+        request: ChunkRequest,
+    ) -> Result<ChunkResponse, NetError> {
+        let fetch = self.ask(|reply| Command::FetchChunk {
+            peer,
+            request,
+            reply,
+        });
+        match tokio::time::timeout(self.send_timeout, fetch).await {
+            Ok(result) => result?,
+            Err(_) => Err(NetError::Timeout {
+                peer: Box::new(peer),
+                after: self.send_timeout,
+            }),
+        }
     }
 
     pub fn stats(&self) -> NetStats {

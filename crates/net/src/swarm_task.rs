@@ -1,6 +1,7 @@
 //! The task that owns the Swarm: commands in, Swarm events, periodic cleanup.
 
 mod commands;
+mod content;
 mod delivery;
 mod inbound;
 
@@ -54,6 +55,8 @@ pub(crate) struct SwarmTask {
     /// `Network::block` calls waiting for the last connection with the peer to close.
     blocking: HashMap<libp2p::PeerId, Vec<Reply<()>>>,
     neighborhoods: HashMap<kad::QueryId, (usize, NeighborhoodReply)>,
+    content: content::Content,
+    answers: mpsc::Receiver<content::Answer>,
 }
 
 /// What woke the task; lives for one loop turn on the stack, so its size is moot.
@@ -61,6 +64,7 @@ pub(crate) struct SwarmTask {
 enum Step {
     Command(Option<Command>),
     Event(SwarmEvent<BehaviourEvent>),
+    Answer(content::Answer),
     Sweep,
 }
 
@@ -75,6 +79,7 @@ impl SwarmTask {
     ) -> Result<Self, NetError> {
         let mut swarm = behaviour::build_swarm(config, stats.clone())?;
         bind_listeners(&mut swarm, &config.listen).await?;
+        let (content, answers) = content::Content::new();
         let mut task = Self {
             swarm,
             local: config.keypair.peer_id(),
@@ -87,6 +92,8 @@ impl SwarmTask {
             dials: HashMap::new(),
             blocking: HashMap::new(),
             neighborhoods: HashMap::new(),
+            content,
+            answers,
         };
         task.bootstrap(&config.bootstrap);
         Ok(task)
@@ -124,13 +131,14 @@ impl SwarmTask {
             let step = tokio::select! {
                 biased;
                 _ = self.stop.wait_for(|stop| *stop) => break,
-                step = next_step(&mut self.commands, &mut self.swarm, &mut sweep) => step,
+                step = next_step(&mut self.commands, &mut self.answers, &mut self.swarm, &mut sweep) => step,
             };
             match step {
                 Step::Command(Some(command)) => self.on_command(command),
                 // Every handle is gone: nobody can use the network any more.
                 Step::Command(None) => break,
                 Step::Event(event) => self.on_swarm_event(event),
+                Step::Answer(answer) => self.on_answer(answer),
                 Step::Sweep => self.sweep(),
             }
         }
@@ -205,6 +213,18 @@ impl SwarmTask {
     fn on_behaviour_event(&mut self, event: BehaviourEvent) {
         match event {
             BehaviourEvent::Particles(event) => self.on_particle_event(event),
+            BehaviourEvent::Content(event) => self.on_content_event(event),
+            BehaviourEvent::Kad(kad::Event::OutboundQueryProgressed {
+                id,
+                result: kad::QueryResult::GetProviders(result),
+                step,
+                ..
+            }) => self.on_providers(id, result, step.last),
+            BehaviourEvent::Kad(kad::Event::OutboundQueryProgressed {
+                id,
+                result: kad::QueryResult::StartProviding(result),
+                ..
+            }) => self.on_provided(id, result),
             BehaviourEvent::Kad(kad::Event::OutboundQueryProgressed {
                 id,
                 result: kad::QueryResult::GetClosestPeers(result),
@@ -266,17 +286,20 @@ impl SwarmTask {
         self.neighborhoods
             .retain(|_, (_, reply)| !reply.is_closed());
         self.deliveries.sweep();
+        self.content.sweep();
     }
 }
 
 async fn next_step(
     commands: &mut mpsc::Receiver<Command>,
+    answers: &mut mpsc::Receiver<content::Answer>,
     swarm: &mut Swarm<Behaviour>,
     sweep: &mut tokio::time::Interval,
 ) -> Step {
     tokio::select! {
         command = commands.recv() => Step::Command(command),
         event = swarm.select_next_some() => Step::Event(event),
+        Some(answer) = answers.recv() => Step::Answer(answer),
         _ = sweep.tick() => Step::Sweep,
     }
 }

@@ -1,17 +1,18 @@
 //! [`Node`]: a [`NodeCore`] on libp2p, with the HTTP endpoint, and the `weft node` entry point.
 
 use std::net::SocketAddr;
-use std::sync::Arc;
+use std::sync::{Arc, Weak};
 use std::time::Duration;
 
 use futures::future::BoxFuture;
 use weft_core::{Particle, PeerId};
-use weft_net::{Multiaddr, NetConfig, Network};
+use weft_net::{ContentKey, ContentSource, Multiaddr, NetConfig, Network};
 
 use crate::http::MetricsSource;
 use crate::metrics;
 use crate::pipeline::Inbound;
-use crate::provider::{Provider, StatusCell};
+use crate::provider::{Fetcher, Provider, StatusCell};
+use crate::services::Services;
 use crate::{NodeConfig, NodeCore, NodeError, Transport, load_identity};
 
 /// A running node: its pipeline, network, HTTP endpoint and, in provider mode, its market
@@ -47,15 +48,20 @@ impl Node {
             .await
             .map_err(|e| NodeError::Net(e.to_string()))?;
         let transport = Arc::new(NetTransport(network.clone()));
-        let core = match NodeCore::start(&config, keypair, transport).await {
+        let core = match NodeCore::start(&config, keypair, transport.clone()).await {
             Ok(core) => core,
             Err(e) => {
                 let _ = network.shutdown().await;
                 return Err(e);
             }
         };
+        share_components(&network, Arc::clone(&transport), &core.services()).await;
+        let fetcher = Fetcher {
+            transport: transport as Arc<dyn Transport>,
+            max_bytes: config.host.max_component_bytes as u64,
+        };
         let provider = match provider_settings
-            .map(|settings| Provider::start(settings, core.services(), core.peer_id()))
+            .map(|settings| Provider::start(settings, core.services(), core.peer_id(), fetcher))
             .transpose()
         {
             Ok(provider) => provider,
@@ -334,4 +340,48 @@ impl Transport for NetTransport {
             addrs.iter().map(ToString::to_string).collect()
         })
     }
+
+    fn announce(&self, hash: [u8; 32]) -> BoxFuture<'_, ()> {
+        Box::pin(async move {
+            if let Err(e) = self.0.provide(hash).await {
+                tracing::warn!(error = %e, "cannot announce a component");
+            }
+        })
+    }
+
+    fn fetch(&self, hash: [u8; 32], max_bytes: u64) -> BoxFuture<'_, Result<Vec<u8>, String>> {
+        Box::pin(async move {
+            self.0
+                .fetch(hash, max_bytes)
+                .await
+                .map_err(|e| e.to_string())
+        })
+    }
+}
+
+/// The node's components, served to peers that fetch them by hash. Weak: the services
+/// (and their stores) close with the node, whatever the network still holds.
+struct Components(Weak<Services>);
+
+impl ContentSource for Components {
+    fn read(&self, key: &ContentKey, offset: u64, len: u32) -> Option<(Vec<u8>, u64)> {
+        self.0.upgrade()?.read_module(key, offset, len)
+    }
+}
+
+/// Serves the node's components to other peers and announces the ones it holds.
+async fn share_components(
+    network: &Network,
+    transport: Arc<NetTransport>,
+    services: &Arc<Services>,
+) {
+    let _ = network
+        .serve_content(Arc::new(Components(Arc::downgrade(services))))
+        .await;
+    let held = services.module_hashes();
+    tokio::spawn(async move {
+        for hash in held {
+            transport.announce(hash).await;
+        }
+    });
 }

@@ -40,6 +40,7 @@ pub use config::{ProviderModeConfig, ProviderSettings};
 
 use crate::NodeError;
 use crate::services::Services;
+use crate::transport::Transport;
 use deploy::Deployer;
 use metered::Metered;
 
@@ -59,6 +60,14 @@ pub struct ProviderStatus {
 }
 
 /// The status, shared by the tasks that change it and the readers that watch it.
+/// Where a provider gets a deal's component it does not hold: from a peer that announces
+/// it, checked against its hash, at most `max_bytes` long.
+#[derive(Debug, Clone)]
+pub(crate) struct Fetcher {
+    pub transport: Arc<dyn Transport>,
+    pub max_bytes: u64,
+}
+
 #[derive(Debug)]
 pub(crate) struct StatusCell(watch::Sender<ProviderStatus>);
 
@@ -87,6 +96,7 @@ impl Provider {
         settings: ProviderSettings,
         services: Arc<Services>,
         peer: PeerId,
+        fetcher: Fetcher,
     ) -> Result<Provider, NodeError> {
         let signer = keys::load_or_generate(&settings.wallet).map_err(|e| {
             NodeError::InvalidConfig(format!(
@@ -108,7 +118,14 @@ impl Provider {
             inner: market,
             status: Arc::clone(&status),
         };
-        let task = tokio::spawn(run(settings, market, services, peer, Arc::clone(&status)));
+        let task = tokio::spawn(run(
+            settings,
+            market,
+            services,
+            peer,
+            fetcher,
+            Arc::clone(&status),
+        ));
         tracing::info!(%account, "provider mode started");
         Ok(Provider {
             account,
@@ -148,6 +165,7 @@ async fn run<M: Market + 'static>(
     market: Metered<M>,
     services: Arc<Services>,
     peer: PeerId,
+    fetcher: Fetcher,
     status: Arc<StatusCell>,
 ) {
     let terms = OfferTerms {
@@ -184,6 +202,7 @@ async fn run<M: Market + 'static>(
     let deployer = Deployer {
         services,
         peer,
+        fetcher,
         handle,
         status,
         retry: (settings.retry, settings.retry_max),

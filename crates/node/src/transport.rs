@@ -24,6 +24,16 @@ pub trait Transport: Send + Sync + 'static {
     ) -> BoxFuture<'_, Result<Vec<PeerId>, String>>;
     /// This peer's own addresses, for `peer.identify`.
     fn local_addresses(&self) -> BoxFuture<'_, Vec<String>>;
+    /// Tells the network this peer holds the component whose blake3 hash is `hash`, so
+    /// that other peers can fetch it. Without a network there is nobody to tell.
+    fn announce(&self, _hash: [u8; 32]) -> BoxFuture<'_, ()> {
+        Box::pin(async {})
+    }
+    /// The component `hash` from a peer that announces it, checked against the hash and at
+    /// most `max_bytes` long.
+    fn fetch(&self, _hash: [u8; 32], _max_bytes: u64) -> BoxFuture<'_, Result<Vec<u8>, String>> {
+        Box::pin(async { Err("there is no network to fetch components from".to_owned()) })
+    }
 }
 
 impl std::fmt::Debug for dyn Transport {

@@ -1,12 +1,16 @@
 //! Commands from `Network` handles, answered on their oneshots.
 
-use std::{collections::HashSet, num::NonZeroUsize};
+use std::{collections::HashSet, num::NonZeroUsize, sync::Arc};
 
 use libp2p::{Multiaddr, multiaddr::Protocol, swarm::dial_opts::DialOpts};
 use weft_core::PeerId;
 
-use super::{DialReply, NeighborhoodReply, Reply, SwarmTask};
-use crate::{NetError, identity};
+use super::{DialReply, NeighborhoodReply, Reply, SwarmTask, content::ProvidersReply};
+use crate::{
+    NetError,
+    content::{ChunkRequest, ChunkResponse, ContentKey, ContentSource},
+    identity,
+};
 
 /// One request from a [`Network`](crate::Network) handle.
 pub(crate) enum Command {
@@ -50,6 +54,23 @@ pub(crate) enum Command {
     Unblock {
         peer: PeerId,
         reply: Reply<()>,
+    },
+    ServeContent {
+        source: Arc<dyn ContentSource>,
+        reply: Reply<()>,
+    },
+    Provide {
+        key: ContentKey,
+        reply: Reply<Result<(), NetError>>,
+    },
+    FindProviders {
+        key: ContentKey,
+        reply: ProvidersReply,
+    },
+    FetchChunk {
+        peer: PeerId,
+        request: ChunkRequest,
+        reply: Reply<Result<ChunkResponse, NetError>>,
     },
 }
 
@@ -113,6 +134,17 @@ impl SwarmTask {
                     .unblock_peer(identity::to_libp2p(&peer));
                 let _ = reply.send(());
             }
+            Command::ServeContent { source, reply } => {
+                self.serve_content(source);
+                let _ = reply.send(());
+            }
+            Command::Provide { key, reply } => self.provide(key, reply),
+            Command::FindProviders { key, reply } => self.find_providers(key, reply),
+            Command::FetchChunk {
+                peer,
+                request,
+                reply,
+            } => self.fetch_chunk(peer, request, reply),
         }
     }
 

@@ -1,7 +1,8 @@
 //! [`Deployer`]: turns the agent's assignments into hosted services, one task per deal.
 //!
-//! A Deploy waits until the component is in the node's store (the developer uploads it to
-//! the matched providers with `dist.add_module` or a chunked upload), creates the service,
+//! A Deploy gets the component into the node's store (the developer uploads it to the
+//! matched providers with `dist.add_module` or a chunked upload, or the node fetches it
+//! from a peer that announces it, checked against the deal's hash), creates the service,
 //! aliases it `deal-<id>` and registers the service id as the worker on chain, retrying
 //! each failed step with backoff. An Undeploy cancels the deal's attempt and removes its
 //! service. Both are idempotent, so replaying the market's events after a restart finds the
@@ -17,13 +18,14 @@ use tokio::task::{AbortHandle, JoinSet};
 use weft_chain::{Assignment, B256, DealId, ProviderHandle};
 use weft_core::PeerId;
 
-use super::{Backoff, StatusCell, deal_alias};
+use super::{Backoff, Fetcher, StatusCell, deal_alias};
 use crate::services::Services;
 
 pub(crate) struct Deployer {
     pub(crate) services: Arc<Services>,
     /// The node's own peer id: the owner of every deal's service.
     pub(crate) peer: PeerId,
+    pub(crate) fetcher: Fetcher,
     pub(crate) handle: ProviderHandle,
     pub(crate) status: Arc<StatusCell>,
     pub(crate) retry: (Duration, Duration),
@@ -111,11 +113,15 @@ impl Deployer {
                         }
                     }
                 }
-                Ok(Step::NoComponent) if !told_waiting => {
-                    told_waiting = true;
-                    tracing::info!(%deal, component = %hash, "provider: waiting for the component; upload it to this node (dist.add_module)");
-                }
-                Ok(Step::NoComponent) => {}
+                Ok(Step::NoComponent) => match self.fetch(deal, component).await {
+                    // The next attempt finds it in the store.
+                    Ok(()) => continue,
+                    Err(e) if !told_waiting => {
+                        told_waiting = true;
+                        tracing::info!(%deal, component = %hash, reason = %e, "provider: waiting for the component; upload it to any node (dist.add_module)");
+                    }
+                    Err(_) => {}
+                },
                 Err(e) => {
                     tracing::warn!(%deal, error = %e, "provider: deploying failed; retrying");
                     self.status.update(|s| s.deploy_failures += 1);
@@ -123,6 +129,23 @@ impl Deployer {
             }
             tokio::time::sleep(backoff.next_pause()).await;
         }
+    }
+
+    /// The deal's component from a peer that announces it, into the store; then announced
+    /// from here too.
+    async fn fetch(self: &Arc<Self>, deal: DealId, component: B256) -> Result<(), String> {
+        let hash = component.0;
+        let Fetcher {
+            transport,
+            max_bytes,
+        } = &self.fetcher;
+        let wasm = transport.fetch(hash, *max_bytes).await?;
+        let name = deal_alias(deal);
+        self.blocking(move |d| d.services.add_module(&wasm, &name))
+            .await?;
+        tracing::info!(%deal, component = %module_hash(component), "provider: fetched the component from a peer");
+        transport.announce(hash).await;
+        Ok(())
     }
 
     async fn undeploy(self: Arc<Self>, deal: DealId) {

@@ -3,12 +3,13 @@
 
 use std::path::PathBuf;
 use std::process::Command;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use futures::future::BoxFuture;
 use tokio::sync::watch;
 use weft_chain::{B256, DealId, DealTerms, FakeMarket, Market, MarketParams};
-use weft_core::KeyPair;
+use weft_core::{KeyPair, Particle};
 
 use super::*;
 use crate::NodeConfig;
@@ -35,8 +36,53 @@ fn greeter() -> Vec<u8> {
     std::fs::read(PathBuf::from(dir.trim()).join("greeter-rust.wasm")).unwrap()
 }
 
+/// Other peers as a provider sees them: components they serve by hash, and what this node
+/// announced.
+#[derive(Default)]
+struct Peers {
+    serving: Mutex<Vec<Vec<u8>>>,
+    announced: Mutex<Vec<[u8; 32]>>,
+}
+
+impl Transport for Peers {
+    fn send(&self, _: PeerId, _: Arc<Particle>) -> BoxFuture<'_, Result<(), String>> {
+        Box::pin(async { Err("no particles in these tests".to_owned()) })
+    }
+    fn is_connected(&self, _: PeerId) -> BoxFuture<'_, bool> {
+        Box::pin(async { false })
+    }
+    fn connect(&self, _: PeerId, _: Vec<String>) -> BoxFuture<'_, bool> {
+        Box::pin(async { false })
+    }
+    fn contact(&self, _: PeerId) -> BoxFuture<'_, Option<Vec<String>>> {
+        Box::pin(async { None })
+    }
+    fn neighborhood(&self, _: Vec<u8>, _: usize) -> BoxFuture<'_, Result<Vec<PeerId>, String>> {
+        Box::pin(async { Ok(Vec::new()) })
+    }
+    fn local_addresses(&self) -> BoxFuture<'_, Vec<String>> {
+        Box::pin(async { Vec::new() })
+    }
+    fn announce(&self, hash: [u8; 32]) -> BoxFuture<'_, ()> {
+        self.announced.lock().unwrap().push(hash);
+        Box::pin(async {})
+    }
+    fn fetch(&self, hash: [u8; 32], max_bytes: u64) -> BoxFuture<'_, Result<Vec<u8>, String>> {
+        let serving = self.serving.lock().unwrap();
+        let found = serving
+            .iter()
+            .find(|bytes| {
+                *blake3::hash(bytes).as_bytes() == hash && bytes.len() as u64 <= max_bytes
+            })
+            .cloned()
+            .ok_or_else(|| "no peer announces it".to_owned());
+        Box::pin(async move { found })
+    }
+}
+
 struct Fixture {
     services: Arc<Services>,
+    peers: Arc<Peers>,
     peer: PeerId,
     developer: FakeMarket,
     status: Arc<StatusCell>,
@@ -90,15 +136,22 @@ impl Fixture {
             retry: Duration::from_millis(10),
             retry_max: Duration::from_millis(100),
         };
+        let peers = Arc::new(Peers::default());
+        let fetcher = Fetcher {
+            transport: Arc::clone(&peers) as Arc<dyn Transport>,
+            max_bytes: 64 << 20,
+        };
         let task = tokio::spawn(run(
             settings,
             market,
             Arc::clone(&services),
             peer,
+            fetcher,
             Arc::clone(&status),
         ));
         let fixture = Fixture {
             services,
+            peers,
             peer,
             developer,
             status,
@@ -168,5 +221,25 @@ async fn a_foreign_deal_alias_blocks_the_deploy_until_it_goes() {
     f.wait("the undeploy", |s| s.serving.is_empty()).await;
     assert!(f.services.info("deal-1").is_err());
     assert_eq!(f.services.count(), 0);
+    f.task.abort();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_component_the_node_lacks_is_fetched_from_a_peer_then_announced() {
+    let f = Fixture::start().await;
+    let deal = f.create_deal().await;
+    // Nobody serves it yet: the deploy waits (and retries), nothing is created.
+    f.wait("a deploy attempt", |_| true).await;
+    assert_eq!(f.services.count(), 0);
+
+    f.peers.serving.lock().unwrap().push(f.wasm.clone());
+    let served = f
+        .wait("the deploy", |s| s.serving.contains_key(&deal))
+        .await;
+    let info = f.services.info("deal-1").unwrap();
+    assert_eq!(info["id"], served.serving[&deal]);
+    let hash = *blake3::hash(&f.wasm).as_bytes();
+    assert_eq!(f.services.module_hashes(), vec![hash]);
+    assert_eq!(*f.peers.announced.lock().unwrap(), vec![hash]);
     f.task.abort();
 }

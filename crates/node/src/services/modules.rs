@@ -58,6 +58,38 @@ impl Services {
         self.add_module(&wasm, name)
     }
 
+    /// Up to `len` bytes of the module whose hash is `key`, from `offset`, with its length:
+    /// what other peers fetch. `None` when the node does not hold it.
+    pub(crate) fn read_module(
+        &self,
+        key: &[u8; 32],
+        offset: u64,
+        len: u32,
+    ) -> Option<(Vec<u8>, u64)> {
+        use std::io::{Read, Seek, SeekFrom};
+        let hash = weft_host::ComponentId(*key).to_string();
+        if !self.has_module(&hash) {
+            return None;
+        }
+        let mut file = std::fs::File::open(self.components.join(format!("{hash}.wasm"))).ok()?;
+        let total = file.metadata().ok()?.len();
+        file.seek(SeekFrom::Start(offset.min(total))).ok()?;
+        let mut bytes = Vec::new();
+        file.take(u64::from(len)).read_to_end(&mut bytes).ok()?;
+        Some((bytes, total))
+    }
+
+    /// The hashes of every module the node holds.
+    pub(crate) fn module_hashes(&self) -> Vec<[u8; 32]> {
+        let state = self.lock();
+        let hashes = state
+            .registry
+            .modules
+            .keys()
+            .filter_map(|hash| parse_hash(hash).ok());
+        hashes.map(|id| id.0).collect()
+    }
+
     fn has_module(&self, hash: &str) -> bool {
         let hash = hash.to_ascii_lowercase();
         self.lock().registry.modules.contains_key(&hash)

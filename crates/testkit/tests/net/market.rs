@@ -1,6 +1,7 @@
 //! The compute market end to end on anvil: three provider nodes publish offers at different
-//! prices, a developer creates a deal for two replicas, the two cheapest providers deploy the
-//! component by themselves and register their workers on chain, a client calls both
+//! prices, a developer creates a deal for two replicas, the two cheapest providers fetch the
+//! component from the node the developer uploaded it to (found through Kademlia, checked
+//! against the deal's hash), deploy it by themselves and register their workers on chain, a client calls both
 //! replicas through the network, a provider withdraws what it earned once the chain's clock
 //! moves, and stopping the deal removes the services.
 
@@ -166,12 +167,10 @@ async fn providers_deploy_matched_deals_serve_them_get_paid_and_undeploy() {
     let created = Instant::now();
     let (deal, peers) = m.create_deal().await;
 
-    // The two cheapest offers win; the developer uploads to the peers the chain names.
+    // The two cheapest offers win. The component is only on node 0, where the developer
+    // uploaded it: each provider fetches it from there.
     let expected: HashSet<PeerId> = [net.peer_id(1), net.peer_id(2)].into();
     assert_eq!(peers.iter().copied().collect::<HashSet<_>>(), expected);
-    for &peer in &peers {
-        assert_eq!(m.upload(peer).await, json!(m.hash));
-    }
     let alias = deal_alias(deal);
     let served = wait_until("provider 1 to serve", m.provider(1).watch(), |s| {
         s.serving.contains_key(&deal)
