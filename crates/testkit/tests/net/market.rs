@@ -1,9 +1,11 @@
-//! The compute market end to end on anvil: three provider nodes publish offers at different
+//! The compute market end to end on anvil: four provider nodes publish offers at different
 //! prices, a developer creates a deal for two replicas, the two cheapest providers fetch the
 //! component from the node the developer uploaded it to (found through Kademlia, checked
 //! against the deal's hash), deploy it by themselves and register their workers on chain, a client calls both
 //! replicas through the network, a provider withdraws what it earned once the chain's clock
-//! moves, and stopping the deal removes the services.
+//! moves, and stopping the deal removes the services. A 3-replica deal survives a provider
+//! that dies: its replica is re-matched to the fourth provider, calls keep working, and every
+//! balance matches the epochs each provider served, to the token unit.
 
 use std::collections::HashSet;
 use std::time::{Duration, Instant};
@@ -14,7 +16,7 @@ use tempfile::TempDir;
 use tokio::sync::watch;
 use tokio::time::timeout;
 use weft_chain::{
-    Address, AlloyMarket, B256, DealId, DealStatus, DealTerms, DevChain, DevChainConfig,
+    Address, AlloyMarket, B256, Deal, DealId, DealStatus, DealTerms, DevChain, DevChainConfig,
     Market as _, U256, keys,
 };
 use weft_core::PeerId;
@@ -25,8 +27,8 @@ const WAIT: Duration = Duration::from_secs(60);
 /// Token amounts in the smallest unit of the 6-decimal dev stablecoin.
 const FUNDS: u64 = 1_000_000_000;
 const COLLATERAL: u64 = 100_000_000;
-/// Price per compute unit per epoch of providers 1, 2 and 3; node 0 only relays.
-const PRICES: [u64; 3] = [10, 20, 30];
+/// Price per compute unit per epoch of providers 1 to 4; node 0 only relays.
+const PRICES: [u64; 4] = [10, 20, 30, 40];
 
 async fn wait_until(
     what: &str,
@@ -40,12 +42,12 @@ async fn wait_until(
         .clone()
 }
 
-/// Anvil, four nodes (1, 2 and 3 providers at [`PRICES`]), a client on node 0, a funded
+/// Anvil, five nodes (1 to 4 providers at [`PRICES`]), a client on node 0, a funded
 /// developer and the greeter component uploaded to node 0.
 struct Market {
     chain: DevChain,
     net: TestNet,
-    /// The providers' wallets, of nodes 1, 2 and 3.
+    /// The providers' wallets, of nodes 1 to 4.
     accounts: Vec<Address>,
     client: Client,
     developer: AlloyMarket,
@@ -79,7 +81,7 @@ impl Market {
             section.retry_max_ms = 500;
             sections.push(section);
         }
-        let net = TestNet::builder(4)
+        let net = TestNet::builder(PRICES.len() + 1)
             .configure(move |i, config| {
                 if i > 0 {
                     config.provider = Some(sections[i - 1].clone());
@@ -103,7 +105,7 @@ impl Market {
             hash: String::new(),
             _wallets: wallets,
         };
-        for i in 1..=3 {
+        for i in 1..=PRICES.len() {
             assert_eq!(market.provider(i).account(), market.accounts[i - 1]);
             let offer = market.provider(i).watch();
             wait_until("the offers", offer, |s| s.offer.is_some()).await;
@@ -133,10 +135,16 @@ impl Market {
 
     /// A deal for two replicas of the component; returns it with the peers matched.
     async fn create_deal(&self) -> (DealId, Vec<PeerId>) {
+        let (deal, peers) = self.create_deal_of(2).await;
+        (deal.id, peers)
+    }
+
+    /// A deal for `replicas`, as the chain has it right after its creation, and its peers.
+    async fn create_deal_of(&self, replicas: u32) -> (Deal, Vec<PeerId>) {
         let terms = DealTerms {
             token: self.chain.contracts().token,
             component: format!("0x{}", self.hash).parse().unwrap(),
-            replicas: 2,
+            replicas,
             compute_units: 1,
             max_price_per_cu: U256::from(100u64),
             region: B256::ZERO,
@@ -148,8 +156,9 @@ impl Market {
         let peers = matched
             .replicas
             .iter()
-            .map(|r| PeerId::from_bytes(&r.peer_id).unwrap());
-        (deal, peers.collect())
+            .map(|r| PeerId::from_bytes(&r.peer_id).unwrap())
+            .collect();
+        (matched, peers)
     }
 
     async fn hello(&self, node: usize, alias: &str, name: &str) -> Result<Value, ClientError> {
@@ -267,4 +276,107 @@ async fn a_restarted_provider_finds_its_deal_service_and_keeps_serving() {
     let services = flows::call(&m.client, m.net.peer_id(1), "srv", "list", vec![]);
     let services = timeout(WAIT, services).await.unwrap().unwrap();
     assert_eq!(services.as_array().map(Vec::len), Some(1), "{services}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_dead_providers_replica_moves_to_the_fourth_and_everyone_is_paid_to_the_unit() {
+    let mut m = Market::start().await;
+    let token = m.chain.contracts().token;
+    let developer_before = m
+        .developer
+        .token_balance(token, m.developer.account())
+        .await;
+    let developer_before = developer_before.unwrap();
+    let (created, peers) = m.create_deal_of(3).await;
+    let deal = created.id;
+    let expected: HashSet<PeerId> = (1..=3).map(|i| m.net.peer_id(i)).collect();
+    assert_eq!(peers.iter().copied().collect::<HashSet<_>>(), expected);
+    let alias = deal_alias(deal);
+    for i in 1..=3 {
+        wait_until("the 3 replicas", m.provider(i).watch(), |s| {
+            s.serving.contains_key(&deal)
+        })
+        .await;
+        assert_eq!(
+            m.hello(i, &alias, "ann").await.unwrap(),
+            json!("Hello, ann!")
+        );
+    }
+    let index = created.replica_of(m.accounts[0]).unwrap();
+
+    // Provider 1 dies. Its heartbeats stop; once they are `heartbeat_epochs` late anyone may
+    // report it, which pays the epochs so far, slashes it and re-matches its replica.
+    m.net.kill(1).await.unwrap();
+    let params = m.chain.params();
+    let late = u64::from(params.heartbeat_epochs) + 1;
+    m.chain
+        .advance_time(late * params.epoch_seconds)
+        .await
+        .unwrap();
+    for i in 2..=3 {
+        assert_eq!(m.hello(i, &alias, "bo").await.unwrap(), json!("Hello, bo!"));
+    }
+    m.developer
+        .report_missed_heartbeat(deal, index)
+        .await
+        .unwrap();
+    let rematched = m.developer.deal(deal).await.unwrap().unwrap();
+    assert_eq!(
+        rematched.replicas[index as usize].provider,
+        Some(m.accounts[3])
+    );
+    let report_epoch = rematched.settled_epoch;
+    assert!(report_epoch >= created.settled_epoch + late);
+    wait_until("provider 4 to serve", m.provider(4).watch(), |s| {
+        s.serving.contains_key(&deal)
+    })
+    .await;
+    assert_eq!(m.hello(4, &alias, "cy").await.unwrap(), json!("Hello, cy!"));
+    // A flow that tries the dead replica first falls over to the new one.
+    let dead = (m.net.peer_id(1), m.net.peer_id(4));
+    let fallback =
+        flows::call_with_fallback(&m.client, dead, (&alias, "hello"), json!("di"), 2_000);
+    assert_eq!(
+        timeout(WAIT, fallback).await.unwrap().unwrap(),
+        json!("Hello, di!")
+    );
+
+    // Two more epochs, then the developer stops the deal, which pays them.
+    m.chain
+        .advance_time(2 * params.epoch_seconds)
+        .await
+        .unwrap();
+    m.developer.stop_deal(deal).await.unwrap();
+    let stopped = m.developer.deal(deal).await.unwrap().unwrap();
+    assert_eq!(stopped.status, DealStatus::Stopped);
+    let (start, report, end) = (created.settled_epoch, report_epoch, stopped.settled_epoch);
+    assert!(end >= report + 2);
+
+    // Each provider earned its price for the epochs it held the replica: 1 until the report,
+    // 2 and 3 throughout, 4 from the report on. Earnings are withdrawn or still in the market.
+    let served = [report - start, end - start, end - start, end - report];
+    let mut paid_total = U256::ZERO;
+    for (i, (price, epochs)) in PRICES.iter().zip(served).enumerate() {
+        let account = m.accounts[i];
+        let earned = U256::from(price * epochs);
+        paid_total += earned;
+        let wallet = m.developer.token_balance(token, account).await.unwrap();
+        let pending = m.developer.earnings(account, token).await.unwrap();
+        assert_eq!(
+            wallet + pending,
+            U256::from(FUNDS - COLLATERAL) + earned,
+            "provider {} served {epochs} epochs at {price}",
+            i + 1
+        );
+    }
+    let developer_after = m
+        .developer
+        .token_balance(token, m.developer.account())
+        .await;
+    assert_eq!(developer_before - developer_after.unwrap(), paid_total);
+    // The dead provider lost its share of collateral.
+    let slashed = weft_chain::Market::provider(&m.developer, m.accounts[0]).await;
+    let slashed = slashed.unwrap();
+    let slash = U256::from(COLLATERAL) * U256::from(params.slash_bps) / U256::from(10_000u64);
+    assert_eq!(slashed.collateral, U256::from(COLLATERAL) - slash);
 }
