@@ -292,6 +292,31 @@ mod tests {
     }
 
     #[test]
+    fn the_service_asks_for_http_hosts_in_weft_toml() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = init(dir.path(), "fetcher", Lang::Rust).unwrap();
+        assert!(
+            Project::load(&root)
+                .unwrap()
+                .manifest
+                .service
+                .http
+                .is_empty()
+        );
+        let file = root.join("weft.toml");
+        let text = std::fs::read_to_string(&file).unwrap().replace(
+            "# http = [\"127.0.0.1:8080\"]",
+            "http = [\"127.0.0.1:8080\", \"example.com\"]",
+        );
+        std::fs::write(&file, text).unwrap();
+        let project = Project::load(&root).unwrap();
+        assert_eq!(
+            project.manifest.service.http,
+            ["127.0.0.1:8080", "example.com"]
+        );
+    }
+
+    #[test]
     fn bad_manifest_names_the_file() {
         let dir = tempfile::tempdir().unwrap();
         std::fs::write(dir.path().join("weft.toml"), "[project]\nname = 3\n").unwrap();
