@@ -54,8 +54,8 @@ async fn a_service_and_its_alias_survive_kill_9() {
     let mut net = network(2).await;
     let client = net.nodes[0].client().await.unwrap();
     let node = net.nodes[1].peer_id();
-    // Kv state is not checked: every test component with kv also imports `http`, which
-    // the node does not grant yet, so none can be deployed.
+    // The service and its alias; kv state across a restart is checked by the test kit's
+    // restart test (crates/testkit/tests/net/restart.rs).
     let wasm = guest("greeter-rust").unwrap();
     timeout(WAIT, flows::deploy(&client, node, &wasm, "greeter"))
         .await

@@ -72,8 +72,9 @@ pub struct HostLimitsConfig {
     pub max_instances: u32,
     pub max_kv_value_bytes: usize,
     pub max_kv_service_bytes: u64,
-    /// Hosts (`name` or `name:port`) every hosted service may reach over HTTP; empty
-    /// denies outbound HTTP, and a component that imports it cannot be created.
+    /// Hosts (`name` or `name:port`) the operator lets services reach over HTTP: the bound
+    /// of every grant (`srv.create(blueprint_id, {"http": [...]})`). A service reaches only
+    /// the hosts of its own grant; empty denies HTTP to every service.
     pub http_allow: Vec<String>,
 }
 

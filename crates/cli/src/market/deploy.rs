@@ -220,6 +220,12 @@ pub fn run(args: &MarketDeployArgs, matches: &clap::ArgMatches) -> anyhow::Resul
     if matches.get_many::<String>("peers").is_some() {
         bail!("--peers and --market exclude each other: the market chooses the nodes");
     }
+    if matches.get_many::<String>("http_allow").is_some() {
+        bail!(
+            "--http-allow and --market exclude each other: a deal's service gets no HTTP \
+             grant (deals do not carry one yet); deploy with --peers to grant HTTP"
+        );
+    }
     let replicas = matches.get_one::<usize>("replicas").copied();
     if replicas == Some(0) {
         bail!("--replicas must be at least 1");

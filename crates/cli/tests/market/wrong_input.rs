@@ -118,6 +118,11 @@ fn market_commands_explain_wrong_input_without_a_chain() {
         ),
         (
             &project,
+            &["deploy", "--market", "--http-allow", "127.0.0.1:8080"],
+            "--http-allow and --market exclude each other",
+        ),
+        (
+            &project,
             &["deploy", "--market", "--replicas", "0"],
             "--replicas must be at least 1",
         ),

@@ -131,7 +131,7 @@ async fn only_the_owner_or_the_management_key_may_remove_or_realias() {
 async fn services_aliases_and_state_survive_a_restart() {
     let dir = tempfile::tempdir().unwrap();
     let mut config = config(dir.path());
-    // The probe imports every capability; HTTP must be granted for it to be created.
+    // The probe imports every capability; this node lets services be granted one host.
     config.host.http_allow = vec!["example.invalid".into()];
     let mut node = start(&config).await;
     let mut owner = Client::new(1);

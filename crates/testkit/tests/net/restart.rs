@@ -12,7 +12,6 @@ const WAIT: Duration = Duration::from_secs(60);
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn services_their_aliases_and_kv_state_survive_a_restart() {
-    // The pipeline component imports `http` too: the node must allow some host for it.
     let mut net = TestNet::builder(2)
         .configure(|_, config| config.host.http_allow = vec!["127.0.0.1:9".into()])
         .start()
