@@ -38,10 +38,15 @@ pub(crate) fn build(config: &HostConfig) -> Result<Engine> {
         // Python and JS components have large instance metadata (thousands of functions).
         .max_core_instance_size(16 << 20)
         .max_component_instance_size(4 << 20)
-        // Reset small memories and tables of a freed slot with memset instead of remapping
-        // them: cheaper for the many short-lived instances of small services.
-        .linear_memory_keep_resident(128 << 10)
-        .table_keep_resident(64 << 10);
+        // Reset a freed slot's dirty pages with memset, found by the PAGEMAP_SCAN ioctl
+        // (Linux 6.7+; a plain memset of the low addresses elsewhere), instead of dropping
+        // them with madvise: a fresh instance then neither faults its pages back in nor
+        // pays the TLB shootdown. Up to 256 KiB per memory, which covers what a small
+        // service touches (a Rust guest's stack top, data and heap); past that, madvise.
+        // Measured on the Rust greeter: a call on a fresh instance 30 µs -> 11 µs.
+        .linear_memory_keep_resident(256 << 10)
+        .table_keep_resident(64 << 10)
+        .pagemap_scan(wasmtime::Enabled::Auto);
     cfg.allocation_strategy(InstanceAllocationStrategy::Pooling(pool));
     Engine::new(&cfg).map_err(|e| Error::Setup(format!("{e:#}")))
 }
