@@ -8,8 +8,6 @@
 //!
 //! `--only memory|latency|pipeline|loopback` runs one part (for profiling).
 //!
-//! 0. **Transport floor**: a particle from one bare `weft_net::Network` to another and back
-//!    (no node behind either), to tell the network's share of the latency from the nodes'.
 //! 1. **Latency**: client → relay node → service on a second node → relay → client, over
 //!    loopback TCP (two in-process nodes), one call at a time: `op.identity`, then the
 //!    `greeter-rust` component's `hello`. CALLS (default 10,000) timed calls each, after a
@@ -67,7 +65,6 @@ async fn main() -> Res<()> {
         memory_per_particle(10_000).await?;
     }
     if runs("latency") {
-        transport_round_trip(calls).await?;
         latency(calls).await?;
     }
     if runs("pipeline") {
@@ -343,49 +340,4 @@ fn in_flight(node: &NodeCore) -> f64 {
 
 fn runs(node: &NodeCore) -> f64 {
     gauge(node, "weft_interpreter_runs_total")
-}
-
-/// The floor under the latency: a particle from one bare network to another and back over
-/// loopback TCP (Noise, Yamux, the particle protocol), with no node behind either.
-async fn transport_round_trip(calls: usize) -> Res<()> {
-    use weft_net::{NetConfig, Network};
-    let listen = || vec!["/ip4/127.0.0.1/tcp/0".parse().expect("a valid multiaddr")];
-    let (a, mut a_in) =
-        Network::spawn(NetConfig::node(KeyPair::generate()).with_listen(listen())).await?;
-    let (b, mut b_in) =
-        Network::spawn(NetConfig::node(KeyPair::generate()).with_listen(listen())).await?;
-    a.dial(b.listen_addrs().await?.remove(0)).await?;
-    let b_id = b.local_peer_id();
-    let keys = KeyPair::generate();
-    let particle = Arc::new(Particle::new(
-        &keys,
-        "ping".into(),
-        now_ms(),
-        60_000,
-        "(null)".into(),
-    ));
-    let echo = tokio::spawn(async move {
-        while let Some(inbound) = b_in.recv().await {
-            if b.send(inbound.from, Arc::new(inbound.particle))
-                .await
-                .is_err()
-            {
-                break;
-            }
-        }
-    });
-    let mut times = Vec::with_capacity(calls);
-    for i in 0..calls + calls.min(500) {
-        let start = Instant::now();
-        a.send(b_id, Arc::clone(&particle)).await?;
-        a_in.recv().await.ok_or("network stopped")?;
-        if i >= calls.min(500) {
-            times.push(start.elapsed());
-        }
-    }
-    echo.abort();
-    println!("particle round trip between two bare networks (loopback TCP, no node):");
-    report("send + echo", &mut times);
-    println!();
-    Ok(())
 }
