@@ -1,9 +1,9 @@
 //! `weft deploy --market`: buy the project's replicas on the market instead of placing them.
 //!
-//! Create a deal for the component's blake3 hash, wait until its replicas are matched, upload
-//! the component to each matched provider's node (the node deploys what it is matched once
-//! the component is in its store), wait until every provider registered its worker on chain,
-//! and record the workers in `.weft/deployment.json` under the alias the provider nodes give
+//! Upload the component once, to the relay node, which announces it on the network; create a
+//! deal for its blake3 hash; wait until its replicas are matched and every provider's node,
+//! having fetched the component from a peer that holds it (checked against the hash),
+//! registered its worker on chain; and record the workers in `.weft/deployment.json` under the alias the provider nodes give
 //! the deal (`deal-<id>`), so `weft call deal-<id>.FUNCTION` finds them.
 
 use std::collections::BTreeMap;
@@ -22,7 +22,7 @@ use crate::session::{Connect, Session};
 
 /// How long the market may take to match every replica.
 const MATCH_TIMEOUT: Duration = Duration::from_secs(60);
-/// How long providers may take to start their workers once the component is uploaded.
+/// How long providers may take to fetch the component and start their workers once matched.
 const WORKER_TIMEOUT: Duration = Duration::from_secs(180);
 /// Between two looks at the deal on chain.
 const POLL: Duration = Duration::from_millis(500);
@@ -82,14 +82,21 @@ pub fn deploy(
     };
     let terms = terms.parse()?;
     let chain = Chain::connect(&args.chain, &connect.network.dir())?;
-    let escrow = terms.escrow;
-    let terms = terms.deal_terms(chain.token, hash);
-    let id = chain.run(chain.market.create_deal(&terms, escrow))?;
     let say = |text: String| {
         if !quiet {
             eprintln!("{text}");
         }
     };
+    // Uploaded before the deal, so a failed upload locks no escrow.
+    let session = Session::open(connect)?;
+    let relay = session.client.relay().to_string();
+    say(format!("uploading the component to {relay}"));
+    upload(&session, &relay, &hex_hash(hash), &bytes)
+        .with_context(|| format!("uploading the component to {relay} failed"))?;
+    session.close();
+    let escrow = terms.escrow;
+    let terms = terms.deal_terms(chain.token, hash);
+    let id = chain.run(chain.market.create_deal(&terms, escrow))?;
     say(format!("created {id} for component {}", hex_hash(hash)));
     let deal = wait(&chain, id, MATCH_TIMEOUT, |deal| {
         deal.replicas.iter().all(|r| r.provider.is_some())
@@ -100,18 +107,9 @@ pub fn deploy(
             args.max_price, id.0, id.0
         )
     })?;
-    let peers: Vec<String> = deal
-        .replicas
-        .iter()
-        .map(|r| super::peer_text(&r.peer_id))
-        .collect();
-    let session = Session::open(connect)?;
-    for peer in &peers {
-        say(format!("  uploading the component to {peer}"));
-        upload(&session, peer, &hex_hash(hash), &bytes)
-            .with_context(|| format!("uploading the component to {peer} failed"))?;
+    for replica in &deal.replicas {
+        say(format!("  matched {}", super::peer_text(&replica.peer_id)));
     }
-    session.close();
     let started = Instant::now();
     let deal = wait(&chain, id, WORKER_TIMEOUT, |deal| {
         deal.replicas.iter().all(|r| !r.worker_id.is_empty())
