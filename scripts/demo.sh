@@ -44,6 +44,13 @@ say "weft run examples/flows/hello.aqua --func hello_everywhere   (for ... par: 
 victim="$("$weft" ps --json | python3 -c 'import json,sys; n=json.load(sys.stdin)[0]; print(n["pid"], n["peer_id"])')"
 say "kill -9 node-0 (${victim#* }), the first replica every call tries"
 kill -9 "${victim%% *}"
+# kill only queues the signal: wait (at most 10 s) until the process is dead or a zombie, so
+# the calls below do not pick it as their relay while it is dying.
+for _ in $(seq 1 1000); do
+    state="$(sed 's/.*) //' "/proc/${victim%% *}/stat" 2>/dev/null | cut -c1)"
+    [ -z "$state" ] || [ "$state" = Z ] || [ "$state" = X ] && break
+    sleep 0.01
+done
 say "10 calls after the kill (each falls over to a live replica)"
 for i in $(seq 1 10); do
     start=$(date +%s%N)

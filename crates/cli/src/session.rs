@@ -42,33 +42,51 @@ impl Session {
         let keys = crate::key::load_or_create(connect.key.as_deref())?;
         let network = local::load(&connect.network.dir())?
             .filter(|s| s.nodes.iter().any(NodeEntry::is_alive));
-        let relay = match (&connect.relay, &network) {
-            (Some(addr), _) => addr.clone(),
+        // Candidates in order: the one given, or every running local node (a node killed a
+        // moment ago may still look alive; the next one serves then).
+        let relays: Vec<String> = match (&connect.relay, &network) {
+            (Some(addr), _) => vec![addr.clone()],
             (None, Some(state)) => state
                 .nodes
                 .iter()
-                .find(|n| n.is_alive())
-                .and_then(NodeEntry::client_addr)
-                .context("the local network has no running node with an address")?
-                .to_owned(),
+                .filter(|n| n.is_alive())
+                .filter_map(NodeEntry::client_addr)
+                .map(str::to_owned)
+                .collect(),
             (None, None) => bail!(
                 "no local network is running in {}: start one with `weft up`, or pass --relay MULTIADDR",
                 connect.network.dir().display()
             ),
         };
-        let relay = relay
-            .parse()
-            .with_context(|| format!("`{relay}` is not a multiaddr"))?;
+        if relays.is_empty() {
+            bail!("the local network has no running node with an address");
+        }
         let runtime = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(2)
             .enable_all()
             .build()
             .context("cannot start the async runtime")?;
-        let config =
-            ClientConfig::new(keys, relay).with_timeout(Duration::from_secs(connect.timeout));
-        let client = runtime
-            .block_on(Client::connect(config))
-            .context("cannot connect to the relay node")?;
+        let mut failure = None;
+        let mut connected = None;
+        for relay in &relays {
+            let addr = relay
+                .parse()
+                .with_context(|| format!("`{relay}` is not a multiaddr"))?;
+            let config = ClientConfig::new(keys.clone(), addr)
+                .with_timeout(Duration::from_secs(connect.timeout));
+            match runtime.block_on(Client::connect(config)) {
+                Ok(client) => {
+                    connected = Some(client);
+                    break;
+                }
+                Err(e) => failure = Some(e),
+            }
+        }
+        let client = match (connected, failure) {
+            (Some(client), _) => client,
+            (None, Some(e)) => return Err(e).context("cannot connect to the relay node"),
+            (None, None) => bail!("no relay node to connect to"),
+        };
         Ok(Session {
             runtime,
             client,

@@ -112,6 +112,7 @@ fn readme_quickstart() {
         .status()
         .expect("kill runs");
     assert!(killed.success());
+    gone(pid);
     for i in 0..3 {
         let arg = format!("[\"after {i}\"]");
         let answer = weft.json(
@@ -156,5 +157,24 @@ fn quickstart_in_python_javascript_and_c() {
         let count = format!("{name}.count-words");
         let answer = weft.json(&project, &["call", &count, r#"["a b  c"]"#, "--json"]);
         assert_eq!(answer["result"], json!(3), "{lang}");
+    }
+}
+
+/// Returns once process `pid` is dead or a zombie: `kill` only queues the signal, and a call
+/// made before the process is gone could still pick it as its relay. It is not our child, so
+/// there is nothing to wait on but its entry in /proc.
+fn gone(pid: u64) {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    loop {
+        let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+        let state = stat.rsplit_once(") ").and_then(|(_, rest)| rest.get(..1));
+        if matches!(state, None | Some("Z" | "X")) {
+            return;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "process {pid} outlived kill -9 by 10 s"
+        );
+        std::thread::yield_now();
     }
 }
