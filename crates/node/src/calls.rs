@@ -106,15 +106,7 @@ impl CallHost {
             // component, seconds), bounded by `max_component_bytes`; cutting the call
             // short would not stop the compile on its blocking thread anyway.
             ("dist", "add_module" | "commit") => {
-                let added = self.route(particle, request, args).await;
-                if let Some(hash) = added.as_ref().ok().and_then(Value::as_str)
-                    && let Ok(hash) = blake3::Hash::from_hex(hash)
-                {
-                    // Other nodes (providers of a deal for it) may fetch it from here.
-                    let transport = Arc::clone(&self.transport);
-                    tokio::spawn(async move { transport.announce(*hash.as_bytes()).await });
-                }
-                return added;
+                return self.route(particle, request, args).await;
             }
             _ => {}
         }

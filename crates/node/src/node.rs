@@ -55,7 +55,7 @@ impl Node {
                 return Err(e);
             }
         };
-        share_components(&network, Arc::clone(&transport), &core.services()).await;
+        serve_components(&network, &core.services()).await;
         let fetcher = Fetcher {
             transport: transport as Arc<dyn Transport>,
             max_bytes: config.host.max_component_bytes as u64,
@@ -369,19 +369,9 @@ impl ContentSource for Components {
     }
 }
 
-/// Serves the node's components to other peers and announces the ones it holds.
-async fn share_components(
-    network: &Network,
-    transport: Arc<NetTransport>,
-    services: &Arc<Services>,
-) {
+/// Serves the node's components to other peers (`NodeCore` announces them).
+async fn serve_components(network: &Network, services: &Arc<Services>) {
     let _ = network
         .serve_content(Arc::new(Components(Arc::downgrade(services))))
         .await;
-    let held = services.module_hashes();
-    tokio::spawn(async move {
-        for hash in held {
-            transport.announce(hash).await;
-        }
-    });
 }

@@ -50,6 +50,7 @@ impl NodeCore {
                 .map_err(|e| NodeError::InvalidConfig(format!("opening services failed: {e}")))??
         };
         let services = Arc::new(services);
+        announce_modules(&services, &transport);
         let metrics = Arc::new(Metrics::default());
         let shared = Arc::new(Shared {
             keypair,
@@ -133,4 +134,22 @@ impl NodeCore {
 fn render(metrics: &Metrics, services: &Services) -> String {
     let count = services.count() as u64;
     metrics.render(&[("weft_services", "Hosted services on this node.", count)])
+}
+
+/// Announces every module the node holds on the network, now and whenever one is stored,
+/// so that other nodes (a deal's providers) can fetch it from here.
+fn announce_modules(services: &Services, transport: &Arc<dyn Transport>) {
+    let runtime = tokio::runtime::Handle::current();
+    let announcer = Arc::clone(transport);
+    services.on_module_added(move |hash| {
+        let announcer = Arc::clone(&announcer);
+        runtime.spawn(async move { announcer.announce(hash).await });
+    });
+    let held = services.module_hashes();
+    let announcer = Arc::clone(transport);
+    tokio::spawn(async move {
+        for hash in held {
+            announcer.announce(hash).await;
+        }
+    });
 }

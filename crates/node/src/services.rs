@@ -60,6 +60,8 @@ pub(crate) struct Services {
     /// The operator's bound on every service's HTTP grant.
     http_allow: Vec<String>,
     uploads: Uploads,
+    /// Told the hash of every module newly stored (the node announces it on the network).
+    added: std::sync::OnceLock<modules::AddedHook>,
     state: Mutex<State>,
 }
 
@@ -93,6 +95,7 @@ impl Services {
             max_modules: config.limits.max_modules,
             http_allow: config.host.http_allow.clone(),
             uploads,
+            added: std::sync::OnceLock::new(),
             state: Mutex::new(State::default()),
         };
         services.restore(registry)?;

@@ -131,8 +131,8 @@ impl Deployer {
         }
     }
 
-    /// The deal's component from a peer that announces it, into the store; then announced
-    /// from here too.
+    /// The deal's component from a peer that announces it, into the store (which announces
+    /// it from here too).
     async fn fetch(self: &Arc<Self>, deal: DealId, component: B256) -> Result<(), String> {
         let hash = component.0;
         let Fetcher {
@@ -144,7 +144,6 @@ impl Deployer {
         self.blocking(move |d| d.services.add_module(&wasm, &name))
             .await?;
         tracing::info!(%deal, component = %module_hash(component), "provider: fetched the component from a peer");
-        transport.announce(hash).await;
         Ok(())
     }
 

@@ -36,12 +36,12 @@ fn greeter() -> Vec<u8> {
     std::fs::read(PathBuf::from(dir.trim()).join("greeter-rust.wasm")).unwrap()
 }
 
-/// Other peers as a provider sees them: components they serve by hash, and what this node
-/// announced.
+/// Other peers as a provider sees them: components they serve by hash; `asked` when the
+/// provider tries to fetch one.
 #[derive(Default)]
 struct Peers {
     serving: Mutex<Vec<Vec<u8>>>,
-    announced: Mutex<Vec<[u8; 32]>>,
+    asked: tokio::sync::Notify,
 }
 
 impl Transport for Peers {
@@ -63,11 +63,8 @@ impl Transport for Peers {
     fn local_addresses(&self) -> BoxFuture<'_, Vec<String>> {
         Box::pin(async { Vec::new() })
     }
-    fn announce(&self, hash: [u8; 32]) -> BoxFuture<'_, ()> {
-        self.announced.lock().unwrap().push(hash);
-        Box::pin(async {})
-    }
     fn fetch(&self, hash: [u8; 32], max_bytes: u64) -> BoxFuture<'_, Result<Vec<u8>, String>> {
+        self.asked.notify_one();
         let serving = self.serving.lock().unwrap();
         let found = serving
             .iter()
@@ -227,10 +224,17 @@ async fn a_foreign_deal_alias_blocks_the_deploy_until_it_goes() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_component_the_node_lacks_is_fetched_from_a_peer_then_announced() {
     let f = Fixture::start().await;
+    let announced = Arc::new(Mutex::new(Vec::new()));
+    let record = Arc::clone(&announced);
+    f.services
+        .on_module_added(move |hash| record.lock().unwrap().push(hash));
     let deal = f.create_deal().await;
-    // Nobody serves it yet: the deploy waits (and retries), nothing is created.
-    f.wait("a deploy attempt", |_| true).await;
+    // Nobody serves it yet: the deploy asks, finds nothing and creates nothing.
+    tokio::time::timeout(WAIT, f.peers.asked.notified())
+        .await
+        .expect("the provider asked its peers for the component");
     assert_eq!(f.services.count(), 0);
+    assert!(f.status.get().serving.is_empty());
 
     f.peers.serving.lock().unwrap().push(f.wasm.clone());
     let served = f
@@ -240,6 +244,6 @@ async fn a_component_the_node_lacks_is_fetched_from_a_peer_then_announced() {
     assert_eq!(info["id"], served.serving[&deal]);
     let hash = *blake3::hash(&f.wasm).as_bytes();
     assert_eq!(f.services.module_hashes(), vec![hash]);
-    assert_eq!(*f.peers.announced.lock().unwrap(), vec![hash]);
+    assert_eq!(*announced.lock().unwrap(), vec![hash]);
     f.task.abort();
 }

@@ -7,6 +7,15 @@ use weft_core::PeerId;
 use super::registry::{self, BlueprintRecord, ModuleRecord};
 use super::{Services, interface_json, parse_hash};
 
+/// What [`Services::on_module_added`] calls.
+pub(crate) struct AddedHook(Box<dyn Fn([u8; 32]) + Send + Sync>);
+
+impl std::fmt::Debug for AddedHook {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("AddedHook")
+    }
+}
+
 impl Services {
     /// Stores a component and returns its hash (hex); adding the same bytes again is a no-op.
     pub(crate) fn add_module(&self, wasm: &[u8], name: &str) -> Result<String, String> {
@@ -30,7 +39,17 @@ impl Services {
             Ok(())
         })?;
         tracing::info!(%hash, name, bytes = wasm.len(), "module added");
+        if let Some(AddedHook(hook)) = self.added.get() {
+            hook(id.0);
+        }
         Ok(hash)
+    }
+
+    /// Calls `hook` with the hash of every module stored from now on, however it arrived
+    /// (`dist.add_module`, a chunked upload, a provider's fetch). Set once; later calls are
+    /// ignored.
+    pub(crate) fn on_module_added(&self, hook: impl Fn([u8; 32]) + Send + Sync + 'static) {
+        let _ = self.added.set(AddedHook(Box::new(hook)));
     }
 
     /// Takes one piece of a component uploaded in chunks (see [`super::uploads`]); returns how many
