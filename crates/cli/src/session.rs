@@ -66,8 +66,7 @@ impl Session {
             .enable_all()
             .build()
             .context("cannot start the async runtime")?;
-        let mut failure = None;
-        let mut connected = None;
+        let mut last = None;
         for relay in &relays {
             let addr = relay
                 .parse()
@@ -76,23 +75,20 @@ impl Session {
                 .with_timeout(Duration::from_secs(connect.timeout));
             match runtime.block_on(Client::connect(config)) {
                 Ok(client) => {
-                    connected = Some(client);
-                    break;
+                    return Ok(Session {
+                        runtime,
+                        client,
+                        network,
+                        relay_is_local: connect.relay.is_none(),
+                    });
                 }
-                Err(e) => failure = Some(e),
+                Err(e) => last = Some(e),
             }
         }
-        let client = match (connected, failure) {
-            (Some(client), _) => client,
-            (None, Some(e)) => return Err(e).context("cannot connect to the relay node"),
-            (None, None) => bail!("no relay node to connect to"),
-        };
-        Ok(Session {
-            runtime,
-            client,
-            network,
-            relay_is_local: connect.relay.is_none(),
-        })
+        match last {
+            Some(e) => Err(e).context("cannot connect to the relay node"),
+            None => bail!("no relay node to connect to"),
+        }
     }
 
     pub fn execute(

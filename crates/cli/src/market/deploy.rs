@@ -3,8 +3,8 @@
 //! Upload the component once, to the relay node, which announces it on the network; create a
 //! deal for its blake3 hash; wait until its replicas are matched and every provider's node,
 //! having fetched the component from a peer that holds it (checked against the hash),
-//! registered its worker on chain; and record the workers in `.weft/deployment.json` under the alias the provider nodes give
-//! the deal (`deal-<id>`), so `weft call deal-<id>.FUNCTION` finds them.
+//! registered its worker on chain; and record the workers in `.weft/deployment.json` under
+//! the alias the provider nodes give the deal (`deal-<id>`), so `weft call deal-<id>.FUNCTION` finds them.
 
 use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
