@@ -219,12 +219,8 @@ async fn replica_of(reader: &AlloyMarket, deal: DealId, provider: Address) -> Re
         .deal(deal)
         .await?
         .ok_or_else(|| format!("{deal} does not exist"))?;
-    let index = d
-        .replicas
-        .iter()
-        .position(|r| r.provider == Some(provider))
-        .ok_or_else(|| format!("{provider} serves no replica of {deal}"))?;
-    Ok(u32::try_from(index)?)
+    d.replica_of(provider)
+        .ok_or_else(|| format!("{provider} serves no replica of {deal}").into())
 }
 
 async fn run() -> Result<Vec<Row>> {
